@@ -1,0 +1,221 @@
+// Package config is the server's configuration: one pipeline that reads an
+// optional YAML file, lets flags override it, applies defaults and validates
+// each section with errors that name the bad field.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/partition"
+)
+
+// Server is the configuration of "kubeiam server".
+type Server struct {
+	// ClusterID is the value every token must have signed in x-k8s-aws-id.
+	ClusterID string `json:"clusterID"`
+	// Partition is the AWS partition of the STS endpoints tokens may name.
+	Partition string `json:"partition"`
+	// Region is reported by the access-management API (ARNs of entries).
+	Region string `json:"region"`
+	// AccountID owns the cluster (access entry ARNs); defaults to the creator's.
+	AccountID string `json:"accountID"`
+	// STSEndpoint, when set, receives every STS request (a VPC endpoint, a
+	// proxy, the local STS) while the signed Host stays the AWS host name.
+	STSEndpoint string `json:"stsEndpoint"`
+	// STSTimeout bounds one STS call.
+	STSTimeout Duration `json:"stsTimeout"`
+	// Listen is the address of the TLS listener (webhooks, API, health).
+	Listen string `json:"listen"`
+	// StateDir holds generated certificates, the embedded store and keys.
+	StateDir string `json:"stateDir"`
+	// TLS overrides the generated serving certificate.
+	TLS TLS `json:"tls"`
+	// ClusterCreatorARN is the administrator who needs no mapping.
+	ClusterCreatorARN string `json:"clusterCreatorARN"`
+	// AuthenticationMode is the initial mode of a new cluster record; an
+	// existing record's mode changes only through the API.
+	AuthenticationMode string `json:"authenticationMode"`
+	// Managers may call the access-management API besides the creator.
+	Managers []string `json:"managers"`
+	// AWSAuth says where the aws-auth mapping comes from.
+	AWSAuth AWSAuth `json:"awsAuth"`
+	// Log configures logging.
+	Log Log `json:"log"`
+	// DecisionLogSize is how many recent decisions stay in memory.
+	DecisionLogSize int `json:"decisionLogSize"`
+	// CacheSize is how many verified identities stay cached.
+	CacheSize int `json:"cacheSize"`
+}
+
+// TLS names a serving certificate and key.
+type TLS struct {
+	CertFile string `json:"certFile"`
+	KeyFile  string `json:"keyFile"`
+}
+
+// AWSAuth selects the aws-auth sources.
+type AWSAuth struct {
+	// File is an aws-auth ConfigMap manifest or data map, reloaded on change.
+	File string `json:"file"`
+	// ConfigMap watches kube-system/aws-auth through the Kubernetes API.
+	ConfigMap bool `json:"configMap"`
+	// Kubeconfig is used for the ConfigMap source; empty means in-cluster.
+	Kubeconfig string `json:"kubeconfig"`
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+}
+
+// Log configures logging.
+type Log struct {
+	Format string `json:"format"` // text or json
+	Level  string `json:"level"`  // debug, info, warn, error
+}
+
+// Duration is a time.Duration written as "5s" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON accepts a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", s, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// Load reads a YAML config file. Unknown fields are errors, so a typo never
+// silently falls back to a default.
+func Load(path string) (Server, error) {
+	var c Server
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Defaults fills in every unset field.
+func (c *Server) Defaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.Partition, "aws")
+	def(&c.Region, "us-east-1")
+	def(&c.Listen, "127.0.0.1:21362")
+	def(&c.StateDir, "/var/lib/kubeiam")
+	def(&c.AuthenticationMode, "CONFIG_MAP")
+	def(&c.AWSAuth.Namespace, "kube-system")
+	def(&c.AWSAuth.Name, "aws-auth")
+	def(&c.Log.Format, "text")
+	def(&c.Log.Level, "info")
+	if c.STSTimeout.Duration == 0 {
+		c.STSTimeout.Duration = 5 * time.Second
+	}
+	if c.DecisionLogSize == 0 {
+		c.DecisionLogSize = 1000
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = 10000
+	}
+	if c.AccountID == "" && c.ClusterCreatorARN != "" {
+		if p, err := arn.Parse(c.ClusterCreatorARN); err == nil {
+			c.AccountID = p.Account
+		}
+	}
+}
+
+// Validate checks every field, naming the first bad one of each section.
+func (c *Server) Validate() error {
+	var errs []error
+	add := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.ClusterID == "" {
+		add("clusterID", "required: the cluster ID tokens are minted for (kubeiam token -i ID)")
+	} else if len(c.ClusterID) > 100 || strings.ContainsAny(c.ClusterID, " \t\r\n") {
+		add("clusterID", "%q must be at most 100 characters without white space", c.ClusterID)
+	}
+	parts := partition.New()
+	if p, ok := parts.Lookup(c.Partition); !ok {
+		add("partition", "unknown partition %q (known: %s)", c.Partition, strings.Join(parts.IDs(), ", "))
+	} else if !p.HasRegion(c.Region) {
+		add("region", "%q is not a region of partition %s", c.Region, c.Partition)
+	}
+	if c.AccountID != "" && !arn.ValidAccount(c.AccountID) {
+		add("accountID", "%q is not a 12-digit account ID", c.AccountID)
+	}
+	if c.STSEndpoint != "" {
+		if err := validURL(c.STSEndpoint); err != nil {
+			add("stsEndpoint", "%v", err)
+		}
+	}
+	if c.STSTimeout.Duration < 100*time.Millisecond || c.STSTimeout.Duration > time.Minute {
+		add("stsTimeout", "%s must be between 100ms and 1m", c.STSTimeout.Duration)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen", "%q is not host:port: %v", c.Listen, err)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		add("tls", "certFile and keyFile go together")
+	}
+	if c.ClusterCreatorARN != "" {
+		if p, err := arn.Parse(c.ClusterCreatorARN); err != nil {
+			add("clusterCreatorARN", "%v", err)
+		} else if !p.IsIAM() && p.Kind != arn.KindAssumedRole {
+			add("clusterCreatorARN", "%q must be an IAM user or role", c.ClusterCreatorARN)
+		}
+	}
+	switch c.AuthenticationMode {
+	case "CONFIG_MAP", "API_AND_CONFIG_MAP", "API":
+	default:
+		add("authenticationMode", "%q must be CONFIG_MAP, API_AND_CONFIG_MAP or API", c.AuthenticationMode)
+	}
+	for i, m := range c.Managers {
+		if _, err := arn.Parse(m); err != nil {
+			add(fmt.Sprintf("managers[%d]", i), "%v", err)
+		}
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "%q must be text or json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+	}
+	if c.DecisionLogSize < 1 || c.DecisionLogSize > 1_000_000 {
+		add("decisionLogSize", "%d must be between 1 and 1000000", c.DecisionLogSize)
+	}
+	if c.CacheSize < 1 || c.CacheSize > 10_000_000 {
+		add("cacheSize", "%d must be between 1 and 10000000", c.CacheSize)
+	}
+	return errors.Join(errs...)
+}
+
+func validURL(s string) error {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || (scheme != "http" && scheme != "https") || rest == "" {
+		return fmt.Errorf("%q must be an http:// or https:// URL", s)
+	}
+	return nil
+}

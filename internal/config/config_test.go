@@ -1,0 +1,71 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func valid() Server {
+	c := Server{ClusterID: "demo", ClusterCreatorARN: "arn:aws:iam::111122223333:user/creator"}
+	c.Defaults()
+	return c
+}
+
+func TestDefaultsAndValid(t *testing.T) {
+	c := valid()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if c.AccountID != "111122223333" || c.Listen != "127.0.0.1:21362" || c.AuthenticationMode != "CONFIG_MAP" {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		name  string
+		mut   func(*Server)
+		field string
+	}{
+		{"no cluster id", func(c *Server) { c.ClusterID = "" }, "clusterID"},
+		{"bad partition", func(c *Server) { c.Partition = "aws-moon" }, "partition"},
+		{"region outside partition", func(c *Server) { c.Partition = "aws-cn" }, "region"},
+		{"bad creator", func(c *Server) { c.ClusterCreatorARN = "arn:aws:iam::111122223333:group/admins" }, "clusterCreatorARN"},
+		{"bad mode", func(c *Server) { c.AuthenticationMode = "API_ONLY" }, "authenticationMode"},
+		{"bad listen", func(c *Server) { c.Listen = "nowhere" }, "listen"},
+		{"half tls", func(c *Server) { c.TLS.CertFile = "x.crt" }, "tls"},
+		{"bad sts endpoint", func(c *Server) { c.STSEndpoint = "ftp://x" }, "stsEndpoint"},
+		{"bad manager", func(c *Server) { c.Managers = []string{"nope"} }, "managers[0]"},
+		{"bad log format", func(c *Server) { c.Log.Format = "xml" }, "log.format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.mut(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.field+":") {
+				t.Fatalf("Validate() = %v, want an error naming %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestLoadRejectsUnknownFields(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("clusterID: demo\nstsTimeout: 2s\nawsAuth:\n  file: /tmp/aws-auth.yaml\n"), 0o600)
+	c, err := Load(good)
+	if err != nil || c.ClusterID != "demo" || c.STSTimeout.Seconds() != 2 || c.AWSAuth.File != "/tmp/aws-auth.yaml" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("clusterName: demo\n"), 0o600)
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "clusterName") {
+		t.Fatalf("Load(typo) = %v, want an error naming the unknown field", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Fatal("Load(missing) succeeded")
+	}
+}
