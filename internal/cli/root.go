@@ -59,7 +59,11 @@ all on loopback, with a guided tour.`,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newVersionCommand(s))
+	root.AddCommand(
+		newVerifyCommand(s),
+		newSTSCommand(s),
+		newVersionCommand(s),
+	)
 	return root
 }
 
