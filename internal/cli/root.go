@@ -62,6 +62,7 @@ all on loopback, with a guided tour.`,
 	root.AddCommand(
 		newVerifyCommand(s),
 		newSTSCommand(s),
+		newServerCommand(s),
 		newVersionCommand(s),
 	)
 	return root

@@ -1,0 +1,105 @@
+package authn
+
+import (
+	"container/list"
+	"sync"
+	"time"
+
+	"github.com/kubeiam/kubeiam/internal/identity"
+)
+
+// cache keeps verified identities by token SHA-256 until the token expires,
+// evicting the least recently used entry beyond its size. Only the identity
+// is cached, never the mapping: mappings are resolved on every request.
+type cache struct {
+	mu    sync.Mutex
+	size  int
+	ll    *list.List
+	items map[[32]byte]*list.Element
+}
+
+type cacheEntry struct {
+	key     [32]byte
+	id      identity.Identity
+	expires time.Time
+}
+
+func newCache(size int) *cache {
+	return &cache{size: size, ll: list.New(), items: make(map[[32]byte]*list.Element, size)}
+}
+
+func (c *cache) get(key [32]byte, now time.Time) (identity.Identity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return identity.Identity{}, false
+	}
+	e := el.Value.(*cacheEntry)
+	if !now.Before(e.expires) {
+		c.ll.Remove(el)
+		delete(c.items, key)
+		return identity.Identity{}, false
+	}
+	c.ll.MoveToFront(el)
+	return e.id, true
+}
+
+func (c *cache) put(key [32]byte, id identity.Identity, expires time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		el.Value = &cacheEntry{key: key, id: id, expires: expires}
+		c.ll.MoveToFront(el)
+		return
+	}
+	c.items[key] = c.ll.PushFront(&cacheEntry{key: key, id: id, expires: expires})
+	for c.ll.Len() > c.size {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		delete(c.items, last.Value.(*cacheEntry).key)
+	}
+}
+
+func (c *cache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len()
+}
+
+// flightGroup makes identical concurrent verifications share one call.
+type flightGroup struct {
+	mu    sync.Mutex
+	calls map[[32]byte]*flight
+}
+
+type flight struct {
+	wg  sync.WaitGroup
+	id  identity.Identity
+	err error
+}
+
+// do runs fn once for all concurrent callers with the same key; shared
+// reports whether this caller waited on another's call.
+func (g *flightGroup) do(key [32]byte, fn func() (identity.Identity, error)) (identity.Identity, bool, error) {
+	g.mu.Lock()
+	if g.calls == nil {
+		g.calls = make(map[[32]byte]*flight)
+	}
+	if f, ok := g.calls[key]; ok {
+		g.mu.Unlock()
+		f.wg.Wait()
+		return f.id, true, f.err
+	}
+	f := &flight{}
+	f.wg.Add(1)
+	g.calls[key] = f
+	g.mu.Unlock()
+
+	f.id, f.err = fn()
+	f.wg.Done()
+	g.mu.Lock()
+	delete(g.calls, key)
+	g.mu.Unlock()
+	return f.id, false, f.err
+}

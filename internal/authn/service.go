@@ -1,0 +1,241 @@
+// Package authn turns a bearer token into an authentication decision: it
+// verifies the token (through a cache and STS), resolves the identity
+// against the current mappings, and records, logs and counts the decision.
+// It is the orchestration between the pure packages and the adapters; the
+// HTTP handlers in package webhook stay thin on top of it.
+package authn
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/kubeiam/kubeiam/internal/decisionlog"
+	"github.com/kubeiam/kubeiam/internal/identity"
+	"github.com/kubeiam/kubeiam/internal/metrics"
+	"github.com/kubeiam/kubeiam/internal/resolve"
+	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
+)
+
+// Verifier checks tokens: Validate does the local checks only, Verify also
+// asks STS. A token that is not valid is an error from both.
+type Verifier interface {
+	Validate(tok string) (token.Request, error)
+	Verify(ctx context.Context, tok string) (identity.Identity, error)
+}
+
+// Mapper resolves a verified identity against the mappings in force now.
+// It must be cheap and safe for concurrent use: it runs on every request,
+// cached or not, so a changed mapping is never served stale.
+type Mapper interface {
+	Resolve(id identity.Identity) resolve.Result
+}
+
+// Request is one token to authenticate, with where it came from for the log.
+type Request struct {
+	Token  string
+	Client string
+	Method string
+	Path   string
+}
+
+// Outcome is the decision for one token. An unauthenticated caller is an
+// Outcome with Authenticated false, not an error.
+type Outcome struct {
+	Authenticated bool
+	Identity      *identity.Identity
+	Result        resolve.Result
+	// UID is kubeiam:<account>:<userID>.
+	UID string
+	// Class is the metrics result: granted, denied, invalid, expired,
+	// throttled or unavailable.
+	Class string
+	// PublicError is the reason the API server (and so the user) may see.
+	PublicError string
+	// Err is the underlying failure, for the log only.
+	Err       error
+	Cached    bool
+	TokenHash string
+}
+
+// Config assembles a Service.
+type Config struct {
+	Verifier  Verifier
+	Mapper    Mapper
+	Log       *decisionlog.Log
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
+	CacheSize int // verified identities kept; default 10000
+}
+
+// Service authenticates tokens. It is safe for concurrent use.
+type Service struct {
+	cfg   Config
+	cache *cache
+	group flightGroup
+}
+
+// New returns a Service; Verifier and Mapper are required.
+func New(cfg Config) (*Service, error) {
+	if cfg.Verifier == nil || cfg.Mapper == nil {
+		return nil, errors.New("authn: verifier and mapper are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = decisionlog.New(1000)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 10000
+	}
+	return &Service{cfg: cfg, cache: newCache(cfg.CacheSize)}, nil
+}
+
+// TokenHash returns the first 12 hex digits of the token's SHA-256: the only
+// form in which a token is ever logged.
+func TokenHash(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:6])
+}
+
+// Authenticate decides for one token.
+func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
+	sum := sha256.Sum256([]byte(req.Token))
+	out := Outcome{TokenHash: hex.EncodeToString(sum[:6])}
+	id, cached, err := s.identity(ctx, sum, req.Token)
+	out.Cached = cached
+	if err != nil {
+		s.fail(&out, err)
+	} else {
+		out.Identity = &id
+		out.Result = s.cfg.Mapper.Resolve(id)
+		out.UID = "kubeiam:" + id.AccountID + ":" + id.UserID
+		if out.Result.Mapped {
+			out.Authenticated, out.Class = true, "granted"
+		} else {
+			out.Class, out.PublicError = "denied", out.Result.Reason
+		}
+	}
+	s.record(req, out)
+	return out
+}
+
+// identity returns the verified identity for a token: from the cache while
+// the token is valid, otherwise from STS, with identical concurrent tokens
+// sharing one STS call.
+func (s *Service) identity(ctx context.Context, sum [32]byte, tok string) (identity.Identity, bool, error) {
+	now := s.cfg.Now()
+	if id, ok := s.cache.get(sum, now); ok {
+		s.cfg.Metrics.CacheLookups.WithLabelValues("hit").Inc()
+		return id, true, nil
+	}
+	// Local checks first: a malformed or expired token never reaches STS
+	// nor occupies a flight.
+	req, err := s.cfg.Verifier.Validate(tok)
+	if err != nil {
+		return identity.Identity{}, false, err
+	}
+	id, shared, err := s.group.do(sum, func() (identity.Identity, error) {
+		start := s.cfg.Now()
+		// The flight outlives any one caller: a caller that gives up must
+		// not fail the others waiting on the same STS call. The verifier
+		// has its own timeout.
+		id, err := s.cfg.Verifier.Verify(context.WithoutCancel(ctx), tok)
+		region := req.Region
+		s.cfg.Metrics.STSCalls.WithLabelValues(sts.Classify(err), region).Inc()
+		s.cfg.Metrics.STSLatency.WithLabelValues(region).Observe(s.cfg.Now().Sub(start).Seconds())
+		if err == nil {
+			s.cache.put(sum, id, req.Expiry())
+		}
+		return id, err
+	})
+	if shared {
+		s.cfg.Metrics.CacheLookups.WithLabelValues("shared").Inc()
+	} else {
+		s.cfg.Metrics.CacheLookups.WithLabelValues("miss").Inc()
+	}
+	return id, false, err
+}
+
+// fail fills out for a token that could not be verified.
+func (s *Service) fail(out *Outcome, err error) {
+	out.Err = err
+	switch sts.Classify(err) {
+	case "expired":
+		out.Class, out.Result.Code, out.PublicError = "expired", resolve.CodeExpiredToken, "token expired"
+	case "throttled":
+		out.Class, out.Result.Code, out.PublicError = "throttled", resolve.CodeSTSThrottled, "sts getCallerIdentity failed: throttled, retry later"
+	case "unavailable":
+		out.Class, out.Result.Code, out.PublicError = "unavailable", resolve.CodeSTSUnavailable, "sts getCallerIdentity failed: STS unavailable"
+	case "rejected":
+		out.Class, out.Result.Code, out.PublicError = "invalid", resolve.CodeSTSRejected, publicReason(err)
+	default:
+		out.Class, out.Result.Code, out.PublicError = "invalid", resolve.CodeInvalidToken, publicReason(err)
+	}
+	out.Result.Reason = out.PublicError
+}
+
+// publicReason is the error text without anything secret. Validation and STS
+// errors are written never to include the token, so their text is safe; it
+// is trimmed to one line and a bounded length all the same.
+func publicReason(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
+	return msg
+}
+
+// record logs, stores and counts one decision.
+func (s *Service) record(req Request, out Outcome) {
+	rec := decisionlog.Record{
+		Time: s.cfg.Now(), Client: req.Client, Method: req.Method, Path: req.Path,
+		TokenHash: out.TokenHash, Cached: out.Cached, Code: string(out.Result.Code), Notes: out.Result.Notes,
+	}
+	attrs := []any{"client", req.Client, "method", req.Method, "path", req.Path, "tokenHash", out.TokenHash}
+	if id := out.Identity; id != nil {
+		rec.ARN, rec.CanonicalARN, rec.AccountID, rec.AccessKeyID = id.ARN, id.CanonicalARN, id.AccountID, id.AccessKeyID
+		attrs = append(attrs, "arn", id.ARN, "accesskeyid", id.AccessKeyID)
+	}
+	if out.Authenticated {
+		rec.Decision, rec.Username, rec.UID, rec.Groups = decisionlog.Granted, out.Result.Username, out.UID, out.Result.Groups
+		rec.Source = string(out.Result.Source)
+		for _, g := range out.Result.Grants {
+			rec.Policies = append(rec.Policies, g.PolicyARN)
+		}
+		attrs = append(attrs, "username", out.Result.Username, "uid", out.UID, "groups", out.Result.Groups,
+			"source", out.Result.SourceDetail, "policies", rec.Policies, "cached", out.Cached)
+		if len(out.Result.Notes) > 0 {
+			attrs = append(attrs, "notes", out.Result.Notes)
+		}
+		s.cfg.Logger.Info("access granted", attrs...)
+	} else {
+		rec.Decision, rec.Error = decisionlog.Denied, out.PublicError
+		logErr := out.PublicError
+		if out.Err != nil {
+			logErr = out.Err.Error()
+		}
+		attrs = append(attrs, "code", out.Result.Code, "error", logErr)
+		if len(out.Result.Notes) > 0 {
+			attrs = append(attrs, "notes", out.Result.Notes)
+		}
+		s.cfg.Logger.Info("access denied", attrs...)
+	}
+	s.cfg.Log.Add(rec)
+}

@@ -1,0 +1,127 @@
+// Package server assembles "kubeiam server": the store, the mapping
+// sources, the verifier, the webhooks and the access-management API behind
+// one TLS listener, plus the local STS and a plain-HTTP AWS endpoint in dev
+// mode.
+package server
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/kubeiam/kubeiam/internal/access"
+	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/awsauth"
+	"github.com/kubeiam/kubeiam/internal/identity"
+	"github.com/kubeiam/kubeiam/internal/resolve"
+)
+
+// AccessSource is what the mapper needs of the store: a consistent
+// snapshot and a cheap way to know it changed.
+type AccessSource interface {
+	Snapshot() (access.Snapshot, error)
+	Generation() uint64
+}
+
+// Mapper holds the mapping snapshot in force and resolves identities
+// against it. Reads are lock-free; a change (aws-auth update, store write)
+// builds a new snapshot.
+type Mapper struct {
+	store AccessSource
+	opts  resolve.Options
+
+	mu      sync.Mutex // serializes rebuilds
+	awsauth *awsauth.Index
+	access  access.Snapshot
+	snap    atomic.Pointer[resolve.Snapshot]
+	loadErr atomic.Value // error from the last store read, or nil
+}
+
+// NewMapper reads the store once and returns a mapper with no aws-auth
+// mapping yet.
+func NewMapper(store AccessSource, opts resolve.Options) (*Mapper, error) {
+	m := &Mapper{store: store, opts: opts}
+	if err := m.reloadAccess(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Resolve maps id with the mappings in force now. A store write is visible
+// to the very next call: the store's generation is compared on every call
+// (an atomic load) and the snapshot reloaded when it moved.
+func (m *Mapper) Resolve(id identity.Identity) resolve.Result {
+	if m.store.Generation() != m.snap.Load().Generation {
+		_ = m.reloadAccess() // on failure the last good snapshot stays in force
+	}
+	return resolve.Resolve(id, m.snap.Load(), m.opts)
+}
+
+// Snapshot returns the snapshot in force.
+func (m *Mapper) Snapshot() *resolve.Snapshot { return m.snap.Load() }
+
+// SetAWSAuth replaces the aws-auth mapping (nil empties it).
+func (m *Mapper) SetAWSAuth(doc *awsauth.Document) {
+	var ix *awsauth.Index
+	if doc != nil {
+		ix = awsauth.NewIndex(doc)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.awsauth = ix
+	m.rebuild()
+}
+
+// StoreError returns the error of the last failed store read, if any.
+func (m *Mapper) StoreError() error {
+	if e, ok := m.loadErr.Load().(errBox); ok {
+		return e.err
+	}
+	return nil
+}
+
+type errBox struct{ err error }
+
+func (m *Mapper) reloadAccess() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur := m.snap.Load(); cur != nil && cur.Generation == m.store.Generation() {
+		return nil // another caller reloaded already
+	}
+	s, err := m.store.Snapshot()
+	m.loadErr.Store(errBox{err})
+	if err != nil {
+		return err
+	}
+	m.access = s
+	m.rebuild()
+	return nil
+}
+
+// rebuild makes a new resolve.Snapshot from the parts. m.mu must be held.
+func (m *Mapper) rebuild() {
+	c := m.access.Cluster
+	mode := c.AuthenticationMode
+	if mode == "" {
+		mode = access.ModeConfigMap
+	}
+	s := &resolve.Snapshot{
+		Mode:             string(mode),
+		UseAWSAuth:       mode.UsesConfigMap(),
+		UseAccessEntries: mode.UsesAccessEntries(),
+		CreatorARN:       c.CreatorARN,
+		CreatorImplicit:  mode == access.ModeConfigMap,
+		AWSAuth:          m.awsauth,
+		Entries:          make(map[string]resolve.Entry, len(m.access.Entries)),
+		Generation:       m.access.Generation,
+	}
+	if k, err := arn.Key(c.CreatorARN); err == nil {
+		s.CreatorKey = k
+	}
+	for key, e := range m.access.Entries {
+		s.Entries[key] = resolve.Entry{
+			PrincipalARN: e.PrincipalARN, Username: e.Username, Groups: e.KubernetesGroups,
+			Type: string(e.Type), Grants: access.Grants(m.access.Associations[key]),
+		}
+	}
+	m.snap.Store(s)
+}

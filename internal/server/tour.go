@@ -1,0 +1,102 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubeiam/kubeiam/internal/certs"
+)
+
+// tour prints what dev mode started and what to try next.
+type tour struct {
+	Dir         string
+	Files       awsFiles
+	AWSURL      string
+	AWSAuthFile string
+	Server      *Server
+	Command     string
+}
+
+func (t tour) envPath() string { return filepath.Join(t.Dir, "dev.env") }
+
+// writeEnv writes dev.env: the environment the tour's commands use.
+func (t tour) writeEnv() error {
+	vars := [][2]string{
+		{"AWS_CONFIG_FILE", t.Files.Config},
+		{"AWS_SHARED_CREDENTIALS_FILE", t.Files.Credentials},
+		{"AWS_REGION", DevRegion},
+		{"AWS_EC2_METADATA_DISABLED", "true"},
+		{"KUBEIAM_CLUSTER", DevClusterID},
+		{"KUBEIAM_ENDPOINT", t.AWSURL},
+		{"KUBEIAM_AWS_ENDPOINT", t.AWSURL},
+		{"KUBEIAM_WEBHOOK", "https://" + t.Server.Addr()},
+		{"KUBEIAM_CA", filepath.Join(t.Server.StateDir(), tlsDir, certs.CAFileName)},
+	}
+	var b strings.Builder
+	b.WriteString("# Written by kubeiam server --dev; source it: . " + t.envPath() + "\n")
+	for _, v := range vars {
+		fmt.Fprintf(&b, "export %s=%s\n", v[0], shellQuote(v[1]))
+	}
+	return os.WriteFile(t.envPath(), []byte(b.String()), 0o600)
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (t tour) print(w io.Writer) {
+	k := t.Command
+	if k == "" {
+		k = "kubeiam"
+	}
+	authnKC, authzKC := t.Server.KubeconfigPaths()
+	c := t.Server.Cluster()
+	dev := t.Files.Profiles["developer"]
+	hint := ""
+	if k == "kubeiam" {
+		hint = ` (with kubeiam on PATH: "make build" puts it in bin/)`
+	}
+	fmt.Fprintf(w, `
+kubeiam dev server is ready.
+
+  webhooks (TLS)   https://%[1]s/authenticate   https://%[1]s/authorize
+  AWS endpoint     %[2]s   (local STS + access-management API, plain HTTP on loopback)
+  cluster          %[3]s, authentication mode %[4]s, creator %[5]s
+  environment      %[6]s
+  AWS profiles     %[7]s   (profiles: creator, developer)
+  aws-auth         %[8]s   (reloaded on change)
+  for kube-apiserver --authentication-token-webhook-config-file=%[9]s
+                     --authorization-webhook-config-file=%[10]s
+
+Try it in another shell%[13]s:
+
+  . %[6]s
+
+  # 1. Who are you to AWS? The AWS CLI, against the local STS:
+  AWS_PROFILE=developer aws sts get-caller-identity --endpoint-url $KUBEIAM_AWS_ENDPOINT
+
+  # 2. Mint a token the way kubectl's exec plugin does, and send it to the webhook:
+  TOKEN=$(AWS_PROFILE=developer %[11]s token -i $KUBEIAM_CLUSTER --token-only)
+  curl -s --cacert $KUBEIAM_CA $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
+  #    → "authenticated":false, "error":"ARN is not mapped"; this server logs "access denied".
+
+  # 3. The cluster creator needs no mapping (kubernetes-admin, system:masters):
+  TOKEN=$(AWS_PROFILE=creator %[11]s token -i $KUBEIAM_CLUSTER --token-only)
+  curl -s --cacert $KUBEIAM_CA $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
+
+  # 4. Fix the developer with an access entry, as the creator:
+  AWS_PROFILE=creator %[11]s cluster update-config --authentication-mode API_AND_CONFIG_MAP
+  AWS_PROFILE=creator %[11]s access-entry create --principal-arn %[12]s
+  AWS_PROFILE=creator %[11]s access-policy associate --principal-arn %[12]s --policy-arn AmazonEKSViewPolicy --scope cluster
+  #    then repeat step 2: "authenticated":true, username %[12]s.
+
+Stop with Ctrl-C.
+`, t.Server.Addr(), t.AWSURL, c.Name, c.AuthenticationMode, c.CreatorARN, t.envPath(), t.Files.Credentials,
+		t.AWSAuthFile, authnKC, authzKC, k, dev, hint)
+}

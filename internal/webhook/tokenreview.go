@@ -1,0 +1,169 @@
+// Package webhook serves the kube-apiserver webhooks: TokenReview
+// (authentication) and SubjectAccessReview (authorization). The handlers are
+// thin: decode and check the request, call the service, render the answer.
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	authnv1beta1 "k8s.io/api/authentication/v1beta1"
+
+	"github.com/kubeiam/kubeiam/internal/authn"
+	"github.com/kubeiam/kubeiam/internal/metrics"
+)
+
+// MaxBodyBytes bounds a review request body.
+const MaxBodyBytes = 1 << 20
+
+// Extra keys set on authenticated users. They match aws-iam-authenticator's,
+// so existing RBAC and audit tooling keeps working.
+const (
+	ExtraARN          = "arn"
+	ExtraCanonicalARN = "canonicalArn"
+	ExtraSessionName  = "sessionName"
+	ExtraAccessKeyID  = "accessKeyId"
+	ExtraPrincipalID  = "principalId"
+	// ExtraBinding carries an HMAC that ties the other extras to this
+	// server, so the authorization webhook can tell its own users from
+	// impersonated ones (see Binder).
+	ExtraBinding = "kubeiam.io/binding"
+)
+
+// Authenticator decides for one token; see authn.Service.
+type Authenticator interface {
+	Authenticate(ctx context.Context, req authn.Request) authn.Outcome
+}
+
+// TokenReviewHandler answers POST /authenticate.
+type TokenReviewHandler struct {
+	Auth    Authenticator
+	Metrics *metrics.Metrics
+	Binder  *Binder
+	Now     func() time.Time
+}
+
+// tokenReview is the part of a TokenReview we read, in either version.
+type tokenReview struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Token     string   `json:"token"`
+		Audiences []string `json:"audiences,omitempty"`
+	} `json:"spec"`
+}
+
+// ServeHTTP implements http.Handler.
+func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.Now()
+	result := "error"
+	defer func() {
+		h.Metrics.Requests.WithLabelValues("authenticate", result).Inc()
+		h.Metrics.Latency.WithLabelValues("authenticate", result).Observe(h.Now().Sub(start).Seconds())
+	}()
+	var in tokenReview
+	if status, err := decode(w, r, &in); err != nil {
+		result = "bad-request"
+		httpError(w, status, err.Error())
+		return
+	}
+	if in.Kind != "TokenReview" || (in.APIVersion != authnv1.SchemeGroupVersion.String() && in.APIVersion != authnv1beta1.SchemeGroupVersion.String()) {
+		result = "bad-request"
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("want kind TokenReview in %s or %s, got kind %q apiVersion %q",
+			authnv1.SchemeGroupVersion, authnv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
+		return
+	}
+	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path})
+	result = out.Class
+	switch out.Class {
+	case "throttled":
+		// 429 makes kube-apiserver back off and retry instead of caching a
+		// denial for a user who did nothing wrong.
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusTooManyRequests, out.PublicError)
+		return
+	case "unavailable":
+		// Not a denial: kubeiam could not decide. 503 keeps the API server
+		// from caching "unauthenticated" for a valid user.
+		httpError(w, http.StatusServiceUnavailable, out.PublicError)
+		return
+	}
+	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated, Audiences: in.Spec.Audiences}
+	if out.Authenticated {
+		status.User = h.userInfo(out)
+	} else {
+		status.Audiences = nil
+		status.Error = out.PublicError
+	}
+	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))
+}
+
+func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
+	id := out.Identity
+	groups := out.Result.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	u := authnv1.UserInfo{
+		Username: out.Result.Username,
+		UID:      out.UID,
+		Groups:   groups,
+		Extra: map[string]authnv1.ExtraValue{
+			ExtraARN:          {id.ARN},
+			ExtraCanonicalARN: {id.CanonicalARN},
+			ExtraSessionName:  {id.SessionName},
+			ExtraAccessKeyID:  {id.AccessKeyID},
+			ExtraPrincipalID:  {id.UserID},
+		},
+	}
+	if h.Binder != nil {
+		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(u.Username, u.UID, id.ARN, id.AccessKeyID)}
+	}
+	return u
+}
+
+// renderTokenReview answers in the version that was asked. The v1beta1
+// types are field-for-field the same as v1, so the status converts directly.
+func renderTokenReview(apiVersion string, st authnv1.TokenReviewStatus) any {
+	if apiVersion == authnv1beta1.SchemeGroupVersion.String() {
+		extra := map[string]authnv1beta1.ExtraValue{}
+		for k, v := range st.User.Extra {
+			extra[k] = authnv1beta1.ExtraValue(v)
+		}
+		if len(extra) == 0 {
+			extra = nil
+		}
+		return authnv1beta1.TokenReview{
+			TypeMeta: typeMeta(apiVersion, "TokenReview"),
+			Status: authnv1beta1.TokenReviewStatus{
+				Authenticated: st.Authenticated, Error: st.Error, Audiences: st.Audiences,
+				User: authnv1beta1.UserInfo{Username: st.User.Username, UID: st.User.UID, Groups: st.User.Groups, Extra: extra},
+			},
+		}
+	}
+	return authnv1.TokenReview{TypeMeta: typeMeta(apiVersion, "TokenReview"), Status: st}
+}
+
+// decode reads a JSON review body with a size limit, answering the HTTP
+// status to use on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed; POST a review object", r.Method)
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxBodyBytes)
+		}
+		return http.StatusBadRequest, fmt.Errorf("request body is not a JSON review object: %v", err)
+	}
+	return 0, nil
+}
