@@ -103,8 +103,9 @@ func TestCheckTime(t *testing.T) {
 		{"15 minutes and 1 second ago", at(-15*time.Minute-time.Second, 0), false},
 		{"15 minutes and 1 second ahead", at(15*time.Minute+time.Second, 0), false},
 		{"presigned, within X-Amz-Expires", at(-60*time.Second, 60*time.Second), true},
-		{"presigned, past X-Amz-Expires", at(-61*time.Second, 60*time.Second), false},
-		{"presigned for a week, 6 days ago", at(-6*24*time.Hour, maxPresignExpiry), true},
+		{"presigned, past X-Amz-Expires but within 15 minutes (STS ignores it)", at(-14*time.Minute, 60*time.Second), true},
+		{"presigned, 15 minutes and 1 second ago", at(-15*time.Minute-time.Second, 60*time.Second), false},
+		{"presigned for a week, 6 days ago", at(-6*24*time.Hour, maxPresignExpiry), false},
 		{"presigned, 16 minutes ahead", at(16*time.Minute, 60*time.Second), false},
 	}
 	for _, tt := range tests {
