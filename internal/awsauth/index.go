@@ -1,0 +1,208 @@
+package awsauth
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/identity"
+)
+
+// Index answers which aws-auth entry maps a caller, in constant time
+// whatever the number of entries: an exact map keyed by arn.Key for mapRoles
+// and mapUsers, a map keyed by partition, account and permission set for the
+// sso entries, and a set of mapAccounts. It is immutable and safe for
+// concurrent use.
+type Index struct {
+	exact    map[string]entry // arn.Key → role or user entry
+	sso      map[string]entry // ssoKey → sso role entry
+	accounts map[string]int   // account → mapAccounts index
+	// names and permissionSets serve NearMisses.
+	names          map[string][]nameRef // lowercased role or user name
+	permissionSets map[string][]nameRef // lowercased permission set name
+}
+
+type entry struct {
+	source   string
+	index    int
+	matched  string
+	viaPath  bool
+	username string
+	groups   []string
+}
+
+// Match is the entry that maps a caller.
+type Match struct {
+	// Source is the list the entry is in: "mapRoles", "mapUsers" or "mapAccounts".
+	Source string
+	// Index is the entry's position in that list.
+	Index int
+	// MatchedARN is what the entry said: its rolearn or userarn; for an sso
+	// entry the role pattern arn:PARTITION:iam::ACCOUNT:role/AWSReservedSSO_SET_*;
+	// for mapAccounts the account ID.
+	MatchedARN string
+	// ViaPath is true when the entry matched only because kubeiam ignores
+	// paths (a rolearn with a path) or through an sso permission set, forms
+	// EKS's authenticator did not match the same way.
+	ViaPath bool
+	// UsernameTemplate is the entry's username; for mapAccounts the caller's
+	// canonical ARN, as in aws-iam-authenticator.
+	UsernameTemplate string
+	// GroupTemplates are the entry's groups; none for mapAccounts.
+	GroupTemplates []string
+}
+
+// Errors returned by Match.Expand, besides those of Expand. Compare with errors.Is.
+var (
+	// ErrEmptyUsername: the username template expands to nothing.
+	ErrEmptyUsername = errors.New("username expands to an empty string")
+	// ErrEmptyGroup: a group template expands to nothing.
+	ErrEmptyGroup = errors.New("group expands to an empty string")
+	// ErrReservedUsername: the expanded username is in a reserved namespace
+	// (see the reserved-username problem), which a template must not reach.
+	ErrReservedUsername = errors.New("username expands into a reserved namespace")
+)
+
+// NewIndex indexes a document. Parse's contract is that a document with
+// Error problems is not applied; NewIndex fails closed on its own too, by
+// leaving out every entry that has an Error problem. When entries name the
+// same principal, the first one wins.
+func NewIndex(doc *Document) *Index {
+	ix := &Index{
+		exact:          map[string]entry{},
+		sso:            map[string]entry{},
+		accounts:       map[string]int{},
+		names:          map[string][]nameRef{},
+		permissionSets: map[string][]nameRef{},
+	}
+	if doc == nil {
+		return ix
+	}
+	for i, r := range doc.Roles {
+		if validateRole(i, r, entryLines{}).HasErrors() {
+			continue
+		}
+		key, viaPath, ok := roleKey(r)
+		if !ok {
+			continue
+		}
+		e := entry{source: KeyMapRoles, index: i, matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: slices.Clone(r.Groups)}
+		target := ix.exact
+		if r.SSO != nil {
+			s := r.SSO
+			e.matched = fmt.Sprintf("arn:%s:iam::%s:role/%s%s_*", s.partition(), s.AccountID, ssoRolePrefix, s.PermissionSetName)
+			target = ix.sso
+			ix.addPermissionSet(s, i)
+		} else {
+			ix.addName(KeyMapRoles, i, r.RoleARN)
+		}
+		if _, dup := target[key]; !dup {
+			target[key] = e
+		}
+	}
+	for i, u := range doc.Users {
+		if validateUser(i, u, entryLines{}).HasErrors() {
+			continue
+		}
+		key, ok := userKey(u)
+		if !ok {
+			continue
+		}
+		ix.addName(KeyMapUsers, i, u.UserARN)
+		if _, dup := ix.exact[key]; !dup {
+			ix.exact[key] = entry{source: KeyMapUsers, index: i, matched: u.UserARN, username: u.Username, groups: slices.Clone(u.Groups)}
+		}
+	}
+	for i, a := range doc.Accounts {
+		if _, dup := ix.accounts[a]; !dup && arn.ValidAccount(a) {
+			ix.accounts[a] = i
+		}
+	}
+	return ix
+}
+
+// Lookup returns the entry that maps the caller: an exact mapRoles or
+// mapUsers entry first (an assumed-role session matches its role), then an
+// sso entry for the caller's permission set, then mapAccounts. False means
+// no entry maps the caller; that is a denial, not an error.
+func (ix *Index) Lookup(id identity.Identity) (Match, bool) {
+	p, ok := principalOf(id)
+	if !ok {
+		return Match{}, false
+	}
+	if e, ok := ix.exact[p.Key()]; ok {
+		return e.match(), true
+	}
+	if p.Kind == arn.KindRole || p.Kind == arn.KindAssumedRole {
+		if set, ok := ssoPermissionSet(p.Name); ok {
+			if e, ok := ix.sso["sso:"+ssoKey(p.Partition, p.Account, set)]; ok {
+				return e.match(), true
+			}
+		}
+	}
+	if i, ok := ix.accounts[p.Account]; ok {
+		username := id.CanonicalARN
+		if username == "" {
+			username = p.Canonical()
+		}
+		return Match{Source: KeyMapAccounts, Index: i, MatchedARN: p.Account, UsernameTemplate: username}, true
+	}
+	return Match{}, false
+}
+
+// principalOf returns the caller's parsed ARN, parsing it when the identity
+// was built without one.
+func principalOf(id identity.Identity) (arn.Principal, bool) {
+	if id.Principal.Kind != arn.KindUnknown {
+		return id.Principal, true
+	}
+	p, err := arn.Parse(id.ARN)
+	return p, err == nil
+}
+
+func (e entry) match() Match {
+	return Match{Source: e.source, Index: e.index, MatchedARN: e.matched, ViaPath: e.viaPath,
+		UsernameTemplate: e.username, GroupTemplates: slices.Clone(e.groups)}
+}
+
+// Expand returns the Kubernetes username and groups of the match for the
+// caller's variables. v.EC2PrivateDNSName is called at most once. A username
+// that expands to nothing, or into a reserved namespace (a session named
+// "system" with "{{SessionNameRaw}}:admin", say), is an error.
+func (m Match) Expand(v Vars) (string, []string, error) {
+	if resolve := v.EC2PrivateDNSName; resolve != nil {
+		var name string
+		var err error
+		done := false
+		v.EC2PrivateDNSName = func() (string, error) {
+			if !done {
+				name, err = resolve()
+				done = true
+			}
+			return name, err
+		}
+	}
+	username, err := Expand(m.UsernameTemplate, v)
+	if err != nil {
+		return "", nil, fmt.Errorf("username: %w", err)
+	}
+	if username == "" {
+		return "", nil, ErrEmptyUsername
+	}
+	if why := reservedUsername(username); why != "" {
+		return "", nil, fmt.Errorf("%w: %q: %s", ErrReservedUsername, username, why)
+	}
+	groups := make([]string, 0, len(m.GroupTemplates))
+	for i, t := range m.GroupTemplates {
+		g, err := Expand(t, v)
+		if err != nil {
+			return "", nil, fmt.Errorf("group %d: %w", i, err)
+		}
+		if g == "" {
+			return "", nil, fmt.Errorf("group %d: %w", i, ErrEmptyGroup)
+		}
+		groups = append(groups, g)
+	}
+	return username, groups, nil
+}

@@ -1,0 +1,210 @@
+package awsauthsource
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// DefaultFileInterval is how often a FileSource polls its file.
+const DefaultFileInterval = 2 * time.Second
+
+// maxFileSize bounds what a FileSource reads. A ConfigMap cannot exceed
+// 1 MiB, so anything much larger is a wrong path, not an aws-auth file.
+const maxFileSize = 2 << 20
+
+// missingPollsForDeletion is how many consecutive polls must find the file
+// absent before it counts as deleted: some editors replace a file by
+// removing it and writing a new one, and that moment must not blank the
+// mapping.
+const missingPollsForDeletion = 2
+
+// FileOptions configures a FileSource. The zero value is usable.
+type FileOptions struct {
+	// Interval between polls; DefaultFileInterval when zero.
+	Interval time.Duration
+	// Logger receives the source's logs; slog.Default() when nil.
+	Logger *slog.Logger
+	// Now is the clock for Status.LastGood; time.Now when nil.
+	Now func() time.Time
+}
+
+// FileSource reads the aws-auth mapping from a file, either a full ConfigMap
+// manifest (apiVersion: v1, kind: ConfigMap, data: ...) or the bare data map
+// (mapRoles: | ...), in YAML or JSON.
+//
+// It polls the file every Interval and processes it again when its content
+// changes (content hash; an aws-auth file is small, and hashing it avoids
+// trusting mtime granularity). Symlinks are followed, so a ConfigMap mounted
+// as a volume works.
+//
+// A file missing when Run starts is an error, not an empty mapping: the path
+// was configured, so its absence is more likely a mistake than an intent.
+// Status then shows it (Healthy false, LastError, Errors 1), HasSynced
+// reports true, nothing is delivered, and polling goes on until the file
+// appears. A file that existed and then stays absent for two polls is a
+// deletion: the empty mapping is delivered. An empty file is rejected (a
+// writer that truncates before writing would otherwise blank the mapping);
+// write "{}" to empty the mapping on purpose.
+type FileSource struct {
+	path     string
+	interval time.Duration
+	t        *tracker
+	running  atomic.Bool
+
+	// Owned by the Run goroutine.
+	last    string // the observation processed last: a version, "missing" or an error
+	missing int    // consecutive polls that found no file after it existed
+}
+
+// NewFileSource returns a source for the file at path that delivers to sink.
+func NewFileSource(path string, sink Sink, opts FileOptions) (*FileSource, error) {
+	if path == "" {
+		return nil, errors.New("aws-auth file source: empty path")
+	}
+	if sink == nil {
+		return nil, fmt.Errorf("aws-auth file source: %w", ErrNoSink)
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultFileInterval
+	}
+	return &FileSource{
+		path:     path,
+		interval: opts.Interval,
+		t:        newTracker("file "+path, sink, opts.Logger, opts.Now),
+	}, nil
+}
+
+// Run reads the file, then polls it until ctx is done, and returns nil. It
+// fails only when called twice.
+func (s *FileSource) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrAlreadyRunning
+	}
+	s.poll()
+	s.t.synced.Store(true)
+	ticker := time.NewTicker(s.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			s.poll()
+		}
+	}
+}
+
+// Status returns a snapshot of the source.
+func (s *FileSource) Status() Status { return s.t.status() }
+
+// HasSynced reports whether the initial read is done, whatever its outcome.
+func (s *FileSource) HasSynced() bool { return s.t.synced.Load() }
+
+// poll reads the file and acts on what changed since the last poll.
+func (s *FileSource) poll() {
+	content, err := readLimited(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		s.pollMissing(err)
+	case err != nil:
+		s.missing = 0
+		if obs := "error " + err.Error(); obs != s.last {
+			s.last = obs
+			s.t.unreadable(err)
+		}
+	default:
+		s.missing = 0
+		sum := sha256.Sum256(content)
+		version := "sha256:" + hex.EncodeToString(sum[:8])
+		if version == s.last {
+			return
+		}
+		s.last = version
+		data, err := decodeFile(content)
+		if err != nil {
+			s.t.reject(version, err)
+			return
+		}
+		s.t.offer(version, data)
+	}
+}
+
+func (s *FileSource) pollMissing(err error) {
+	const missing = "missing"
+	switch {
+	case s.last == missing:
+	case s.last == "":
+		s.last = missing
+		s.t.unreadable(err)
+	default:
+		if s.missing++; s.missing >= missingPollsForDeletion {
+			s.last = missing
+			s.t.deleted("")
+		}
+	}
+}
+
+// readLimited reads at most maxFileSize bytes of path.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(content) > maxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxFileSize)
+	}
+	return content, nil
+}
+
+// manifest is the part of a ConfigMap manifest that decodeFile needs.
+type manifest struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Data       map[string]string `json:"data"`
+}
+
+// decodeFile returns the ConfigMap data held by content, a ConfigMap
+// manifest or a bare data map.
+func decodeFile(content []byte) (map[string]string, error) {
+	if strings.TrimSpace(string(content)) == "" {
+		return nil, errors.New("file is empty (write {} for an empty mapping)")
+	}
+	var top map[string]any
+	if err := yaml.Unmarshal(content, &top); err != nil {
+		return nil, fmt.Errorf("decode aws-auth file: %w", err)
+	}
+	_, hasKind := top["kind"]
+	_, hasAPIVersion := top["apiVersion"]
+	if hasKind || hasAPIVersion {
+		var m manifest
+		if err := yaml.Unmarshal(content, &m); err != nil {
+			return nil, fmt.Errorf("decode ConfigMap manifest: %w", err)
+		}
+		if m.Kind != "ConfigMap" || m.APIVersion != "v1" {
+			return nil, fmt.Errorf("manifest is %s %s, want v1 ConfigMap", m.APIVersion, m.Kind)
+		}
+		return m.Data, nil
+	}
+	var data map[string]string
+	if err := yaml.Unmarshal(content, &data); err != nil {
+		return nil, fmt.Errorf("decode aws-auth data map (values must be strings, as in mapRoles: |): %w", err)
+	}
+	return data, nil
+}
