@@ -61,6 +61,7 @@ all on loopback, with a guided tour.`,
 	root.SetErr(s.Err)
 	root.AddCommand(
 		newVerifyCommand(s),
+		newTokenCommand(s),
 		newSTSCommand(s),
 		newServerCommand(s),
 		newVersionCommand(s),
