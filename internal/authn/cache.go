@@ -2,6 +2,7 @@ package authn
 
 import (
 	"container/list"
+	"errors"
 	"sync"
 	"time"
 
@@ -74,10 +75,15 @@ type flightGroup struct {
 }
 
 type flight struct {
-	wg  sync.WaitGroup
-	id  identity.Identity
-	err error
+	wg      sync.WaitGroup
+	waiters int // callers sharing the flight; guarded by flightGroup.mu
+	id      identity.Identity
+	err     error
 }
+
+// errFlightAborted is what callers sharing a flight get when the call they
+// waited on panicked instead of returning.
+var errFlightAborted = errors.New("verification aborted")
 
 // do runs fn once for all concurrent callers with the same key; shared
 // reports whether this caller waited on another's call.
@@ -87,19 +93,25 @@ func (g *flightGroup) do(key [32]byte, fn func() (identity.Identity, error)) (id
 		g.calls = make(map[[32]byte]*flight)
 	}
 	if f, ok := g.calls[key]; ok {
+		f.waiters++
 		g.mu.Unlock()
 		f.wg.Wait()
 		return f.id, true, f.err
 	}
-	f := &flight{}
+	f := &flight{err: errFlightAborted}
 	f.wg.Add(1)
 	g.calls[key] = f
 	g.mu.Unlock()
 
+	// Deferred so that a panicking fn still releases the waiters (with
+	// errFlightAborted) and frees the key; otherwise every later request
+	// with this token would wait forever.
+	defer func() {
+		g.mu.Lock()
+		delete(g.calls, key)
+		g.mu.Unlock()
+		f.wg.Done()
+	}()
 	f.id, f.err = fn()
-	f.wg.Done()
-	g.mu.Lock()
-	delete(g.calls, key)
-	g.mu.Unlock()
 	return f.id, false, f.err
 }

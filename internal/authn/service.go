@@ -210,16 +210,19 @@ func (s *Service) record(req Request, out Outcome) {
 	}
 	attrs := []any{"client", req.Client, "method", req.Method, "path", req.Path, "tokenHash", out.TokenHash}
 	if id := out.Identity; id != nil {
+		// The uid is known once STS has answered, granted or not, and
+		// lets a denial be traced to the same principal as its grants.
 		rec.ARN, rec.CanonicalARN, rec.AccountID, rec.AccessKeyID = id.ARN, id.CanonicalARN, id.AccountID, id.AccessKeyID
-		attrs = append(attrs, "arn", id.ARN, "accesskeyid", id.AccessKeyID)
+		rec.UID = out.UID
+		attrs = append(attrs, "arn", id.ARN, "accesskeyid", id.AccessKeyID, "uid", out.UID)
 	}
 	if out.Authenticated {
-		rec.Decision, rec.Username, rec.UID, rec.Groups = decisionlog.Granted, out.Result.Username, out.UID, out.Result.Groups
+		rec.Decision, rec.Username, rec.Groups = decisionlog.Granted, out.Result.Username, out.Result.Groups
 		rec.Source = string(out.Result.Source)
 		for _, g := range out.Result.Grants {
 			rec.Policies = append(rec.Policies, g.PolicyARN)
 		}
-		attrs = append(attrs, "username", out.Result.Username, "uid", out.UID, "groups", out.Result.Groups,
+		attrs = append(attrs, "username", out.Result.Username, "groups", out.Result.Groups,
 			"source", out.Result.SourceDetail, "policies", rec.Policies, "cached", out.Cached)
 		if len(out.Result.Notes) > 0 {
 			attrs = append(attrs, "notes", out.Result.Notes)

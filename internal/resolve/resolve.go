@@ -3,7 +3,9 @@ package resolve
 import (
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/identity"
 )
@@ -50,8 +52,11 @@ func Resolve(id identity.Identity, s *Snapshot, opts Options) Result {
 
 	if s.UseAccessEntries {
 		if e, ok := s.Entries[key]; ok {
-			if matched && s.UseAWSAuth {
+			switch {
+			case matched && s.UseAWSAuth:
 				notes = append(notes, fmt.Sprintf("aws-auth %s also matched; the access entry takes precedence", describe(match)))
+			case matched:
+				notes = append(notes, ignoredNote(match, s.Mode))
 			}
 			return fromEntry(e, vars, notes)
 		}
@@ -62,7 +67,7 @@ func Resolve(id identity.Identity, s *Snapshot, opts Options) Result {
 
 	if matched {
 		if !s.UseAWSAuth {
-			notes = append(notes, fmt.Sprintf("aws-auth %s matched but is ignored: authentication mode is %s", describe(match), s.Mode))
+			notes = append(notes, ignoredNote(match, s.Mode))
 		} else {
 			return fromAWSAuth(match, vars, notes)
 		}
@@ -76,36 +81,54 @@ func describe(m awsauth.Match) string {
 	return fmt.Sprintf("%s[%d] (%s)", m.Source, m.Index, m.MatchedARN)
 }
 
+func ignoredNote(m awsauth.Match, mode string) string {
+	return fmt.Sprintf("aws-auth %s matched but is ignored: authentication mode is %s", describe(m), mode)
+}
+
+// fromEntry maps through an access entry. The username goes through
+// awsauth.Match.Expand, not awsauth.Expand, because only the expanded name
+// can be checked: a custom username "{{SessionNameRaw}}:admin" passes
+// validation, yet a session named "system" would make it system:admin.
+// Entry groups are literal and validated when the entry is written.
 func fromEntry(e Entry, vars awsauth.Vars, notes []string) Result {
-	username, err := awsauth.Expand(e.Username, vars)
+	username, _, err := awsauth.Match{UsernameTemplate: e.Username}.Expand(vars)
 	if err != nil {
 		return templateFailure(err, "access entry "+e.PrincipalARN, notes)
 	}
 	return Result{
-		Mapped: true, Username: username, Groups: append([]string(nil), e.Groups...),
+		Mapped: true, Username: username, Groups: slices.Clone(e.Groups),
 		Source: SourceAccessEntry, SourceDetail: "access entry " + e.PrincipalARN,
-		Grants: e.Grants, Code: CodeMapped, Notes: notes,
+		Grants: cloneGrants(e.Grants), Code: CodeMapped, Notes: notes,
 	}
 }
 
+// fromAWSAuth maps through an aws-auth entry. Match.Expand refuses a
+// username that expands to nothing or into a reserved namespace, and asks
+// the EC2 resolver once however many templates use it.
 func fromAWSAuth(m awsauth.Match, vars awsauth.Vars, notes []string) Result {
 	detail := describe(m)
-	username, err := awsauth.Expand(m.UsernameTemplate, vars)
+	username, groups, err := m.Expand(vars)
 	if err != nil {
 		return templateFailure(err, "aws-auth "+detail, notes)
-	}
-	groups := make([]string, 0, len(m.GroupTemplates))
-	for _, g := range m.GroupTemplates {
-		v, err := awsauth.Expand(g, vars)
-		if err != nil {
-			return templateFailure(err, "aws-auth "+detail, notes)
-		}
-		groups = append(groups, v)
 	}
 	return Result{
 		Mapped: true, Username: username, Groups: groups,
 		Source: Source(m.Source), SourceDetail: detail, Code: CodeMapped, Notes: notes,
 	}
+}
+
+// cloneGrants copies grants so that a caller changing a Result cannot
+// change the snapshot, which is shared and immutable.
+func cloneGrants(gs []authz.Grant) []authz.Grant {
+	if gs == nil {
+		return nil
+	}
+	out := make([]authz.Grant, len(gs))
+	for i, g := range gs {
+		g.Scope.Namespaces = slices.Clone(g.Scope.Namespaces)
+		out[i] = g
+	}
+	return out
 }
 
 func templateFailure(err error, where string, notes []string) Result {
@@ -114,7 +137,7 @@ func templateFailure(err error, where string, notes []string) Result {
 		code = CodeEC2DNSUnavailable
 	}
 	return Result{
-		Code: code, Reason: fmt.Sprintf("%s matched but its username template failed: %v", where, err),
+		Code: code, Reason: fmt.Sprintf("%s matched but its templates could not be expanded: %v", where, err),
 		Notes: notes,
 	}
 }

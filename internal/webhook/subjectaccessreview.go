@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	authzv1 "k8s.io/api/authorization/v1"
@@ -24,6 +25,9 @@ type SubjectAccessReviewHandler struct {
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	authzOnce  sync.Once
+	authorizer *authz.Authorizer // built once: authz.Authorize rebuilds the catalog per call
 }
 
 // ServeHTTP implements http.Handler.
@@ -92,7 +96,8 @@ func (h *SubjectAccessReviewHandler) decide(spec authzv1.SubjectAccessReviewSpec
 	if len(res.Grants) == 0 {
 		return authz.Decision{Reason: fmt.Sprintf("no access policy associated (mapped by %s); RBAC decides", res.Source)}
 	}
-	return authz.Authorize(res.Grants, authz.AttributesFromSAR(spec))
+	h.authzOnce.Do(func() { h.authorizer = authz.NewAuthorizer() })
+	return h.authorizer.Authorize(res.Grants, authz.AttributesFromSAR(spec))
 }
 
 func verb(spec authzv1.SubjectAccessReviewSpec) string {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -150,19 +151,23 @@ func renderTokenReview(apiVersion string, st authnv1.TokenReviewStatus) any {
 }
 
 // decode reads a JSON review body with a size limit, answering the HTTP
-// status to use on failure.
+// status to use on failure. The whole body is read before it is parsed, so
+// the limit holds for the body and not only for its first JSON value, and
+// anything after that value is refused rather than ignored.
 func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed; POST a review object", r.Method)
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxBodyBytes)
 		}
+		return http.StatusBadRequest, fmt.Errorf("reading request body: %v", err)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		return http.StatusBadRequest, fmt.Errorf("request body is not a JSON review object: %v", err)
 	}
 	return 0, nil
