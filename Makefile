@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools bench fuzz clean
+.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz clean
 
 all: build
 
@@ -12,6 +12,12 @@ build:
 ## tools: install what the tests need (AWS CLI v2, etcd) when missing.
 tools:
 	bash hack/ensure-tools.sh
+
+## e2e-tools: build the kube-apiserver the end-to-end tests (test/e2e) run
+## against, from hack/kube-apiserver, once per version (cached outside the
+## repository; about 5 minutes the first time).
+e2e-tools:
+	bash hack/build-kube-apiserver.sh
 
 ## lint: gofmt and go vet must be clean.
 lint:
@@ -24,11 +30,15 @@ unit:
 	$(GO) test $(GOFLAGS_TEST) ./...
 
 ## test: the whole suite (what CI runs): tools, lint, all tests.
-test: tools lint unit
+test: tools e2e-tools lint unit
 
 ## bench: the Go benchmarks.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-server: the webhook benchmark harness (warm, cold, baseline, mappings).
+bench-server:
+	$(GO) run ./bench/authbench
 
 ## fuzz: a short fuzzing pass over every parser (FUZZTIME=30s per target).
 FUZZTIME ?= 10s

@@ -21,8 +21,10 @@ import (
 const DefaultFileInterval = 2 * time.Second
 
 // maxFileSize bounds what a FileSource reads. A ConfigMap cannot exceed
-// 1 MiB, so anything much larger is a wrong path, not an aws-auth file.
-const maxFileSize = 2 << 20
+// 1 MiB, but a mapping file is not a ConfigMap: generated files for large
+// organisations hold 100,000 mappings (about 10 MiB). Anything past 64 MiB
+// is a wrong path, not an aws-auth file.
+const maxFileSize = 64 << 20
 
 // missingPollsForDeletion is how many consecutive polls must find the file
 // absent before it counts as deleted: some editors replace a file by
