@@ -84,6 +84,8 @@ type Cluster struct {
 
 	files       awsFiles
 	kubeconfigs map[string]string
+	apiCAPEM    []byte
+	kubeiamBin  string
 	log         *logBuffer
 	stops       []func() error
 	stopOnce    sync.Once
@@ -216,6 +218,7 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer) (*kubeia
 }
 
 func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) error {
+	c.apiCAPEM, c.kubeiamBin = api.TLS.CAPEM, kubeiamBinary
 	for name := range c.files.Profiles {
 		path := filepath.Join(c.Dir, name+".kubeconfig")
 		k := kubeconfig{server: api.URL, caPEM: api.TLS.CAPEM, user: name,
@@ -226,6 +229,20 @@ func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) 
 		c.kubeconfigs[name] = path
 	}
 	return nil
+}
+
+// WriteKubeconfig writes Dir/name.kubeconfig, whose exec plugin runs
+// "kubeiam token" as the AWS profile with extra arguments (for example
+// --role-arn and --sts-endpoint), and returns its path.
+func (c *Cluster) WriteKubeconfig(name, profile string, extraArgs ...string) (string, error) {
+	if c.kubeiamBin == "" {
+		return "", errors.New("harness: no kubeiam binary (Options.Kubeiam)")
+	}
+	path := filepath.Join(c.Dir, name+".kubeconfig")
+	exec := execPlugin(c.kubeiamBin, c.ClusterID, c.files, profile)
+	exec.Args = append(exec.Args, extraArgs...)
+	k := kubeconfig{server: c.APIServerURL, caPEM: c.apiCAPEM, user: name, exec: exec}
+	return path, k.write(path)
 }
 
 // Kubeconfig returns the kubeconfig whose exec plugin runs "kubeiam token"
