@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	s := IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(string) string { return "" }, Now: time.Now}
+	code := Main(context.Background(), s, args)
+	return code, out.String(), errb.String()
+}
+
+func TestServerConfigErrorsNameTheField(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "server.yaml")
+	if err := os.WriteFile(cfgFile, []byte("clusterID: prod\nauthenticationMode: API_ONLY\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	typo := filepath.Join(dir, "typo.yaml")
+	if err := os.WriteFile(typo, []byte("clusterName: prod\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no cluster id", []string{"server", "--state-dir", dir}, "clusterID: required"},
+		{"bad mode from file", []string{"server", "--config", cfgFile, "--state-dir", dir}, "authenticationMode: \"API_ONLY\""},
+		{"flag overrides file", []string{"server", "--config", cfgFile, "--authentication-mode", "API", "--cluster-creator-arn", "arn:aws:iam::111122223333:group/x", "--state-dir", dir}, "clusterCreatorARN:"},
+		{"unknown field in file", []string{"server", "--config", typo}, "clusterName"},
+		{"bad timeout", []string{"server", "-i", "x", "--sts-timeout", "soon"}, "--sts-timeout"},
+		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--dev and --config do not go together"},
+		{"bad log format", []string{"server", "-i", "x", "--log-format", "xml"}, "log format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 and %q", code, stderr, tt.want)
+			}
+			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stack trace in stderr: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestServerHelpTeaches(t *testing.T) {
+	code, out, _ := runCLI(t, "server", "--help")
+	for _, want := range []string{"--dev", "--authentication-token-webhook-config-file", "kubeiam server --dev", "--aws-auth-configmap"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("server --help (exit %d) lacks %q", code, want)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	authnv1 "k8s.io/api/authentication/v1"
+
+	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/tokengen"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// devServer is a running "kubeiam server --dev" on random loopback ports.
+type devServer struct {
+	dir    string
+	env    map[string]string
+	client *http.Client
+	out    *syncBuffer
+	log    *syncBuffer
+	stop   func() error
+}
+
+func startDev(t *testing.T) *devServer {
+	t.Helper()
+	d := &devServer{dir: t.TempDir(), out: &syncBuffer{}, log: &syncBuffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- RunDev(ctx, DevOptions{Dir: d.dir, Listen: "127.0.0.1:0", AWSListen: "127.0.0.1:0", Out: d.out,
+			Logger: slog.New(slog.NewTextHandler(d.log, nil))})
+	}()
+	var once sync.Once
+	var stopErr error
+	d.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(30 * time.Second):
+				stopErr = context.DeadlineExceeded
+			}
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { _ = d.stop() })
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(d.out.String(), "Stop with Ctrl-C.") {
+		select {
+		case err := <-done:
+			t.Fatalf("RunDev returned early: %v\nlog:\n%s", err, d.log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dev server not ready after 30s; log:\n%s", d.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.env = readEnv(t, filepath.Join(d.dir, "dev.env"))
+	ca, err := os.ReadFile(d.env["KUBEIAM_CA"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		t.Fatal("dev CA does not parse")
+	}
+	d.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	return d
+}
+
+func readEnv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && !strings.HasPrefix(line, "#") {
+			env[k] = strings.Trim(v, "'")
+		}
+	}
+	return env
+}
+
+// token mints a token for a seeded user, as "kubeiam token" does.
+func (d *devServer) token(t *testing.T, user string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(d.dir, "sts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := localsts.ParseConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range cfg.Accounts[0].Users {
+		if u.Name == user {
+			k := u.AccessKeys[0]
+			tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
+				tokengen.Options{ClusterID: DevClusterID, Region: DevRegion, Now: time.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok.Value
+		}
+	}
+	t.Fatalf("no dev user %s", user)
+	return ""
+}
+
+func (d *devServer) review(t *testing.T, tok string) authnv1.TokenReview {
+	t.Helper()
+	body := `{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"` + tok + `"}}`
+	resp, err := d.client.Post(d.env["KUBEIAM_WEBHOOK"]+"/authenticate", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("TokenReview: HTTP %d: %s", resp.StatusCode, b)
+	}
+	var tr authnv1.TokenReview
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func (d *devServer) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := d.client.Get(d.env["KUBEIAM_WEBHOOK"] + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The guided tour's claims hold: the developer is not mapped, the creator
+// is an administrator without a mapping, and the files it names exist.
+func TestDevModeTour(t *testing.T) {
+	d := startDev(t)
+	for _, f := range []string{"dev.env", "aws/credentials", "aws/config", "sts.yaml", "aws-auth.yaml",
+		"state/authn-webhook.kubeconfig", "state/authz-webhook.kubeconfig", "state/tls/ca.crt"} {
+		if _, err := os.Stat(filepath.Join(d.dir, f)); err != nil {
+			t.Errorf("dev mode did not write %s: %v", f, err)
+		}
+	}
+	for _, want := range []string{"AWS_PROFILE=developer aws sts get-caller-identity", "token -i $KUBEIAM_CLUSTER --token-only", "access-entry create --principal-arn"} {
+		if !strings.Contains(d.out.String(), want) {
+			t.Errorf("tour does not show %q:\n%s", want, d.out.String())
+		}
+	}
+
+	tr := d.review(t, d.token(t, localsts.DevDeveloperUser))
+	if tr.Status.Authenticated || tr.Status.Error != "ARN is not mapped" {
+		t.Errorf("developer: %+v, want a denial saying the ARN is not mapped", tr.Status)
+	}
+	if !strings.Contains(d.log.String(), `msg="access denied"`) {
+		t.Errorf("no access denied logged:\n%s", d.log.String())
+	}
+	tr = d.review(t, d.token(t, localsts.DevCreatorUser))
+	if !tr.Status.Authenticated || tr.Status.User.Username != "kubernetes-admin" || strings.Join(tr.Status.User.Groups, ",") != "system:masters" {
+		t.Errorf("creator: %+v, want kubernetes-admin in system:masters", tr.Status)
+	}
+	if code, body := d.get(t, "/metrics"); code != 200 || !strings.Contains(body, `kubeiam_webhook_requests_total{endpoint="authenticate",result="granted"} 1`) {
+		t.Errorf("/metrics: %d, missing the granted request counter:\n%.2000s", code, body)
+	}
+}
+
+// The AWS CLI's step of the tour works as printed.
+func TestDevModeAWSCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the AWS CLI")
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err != nil {
+		t.Skip("/usr/bin/aws (AWS CLI v2) not installed; make tools installs it")
+	}
+	d := startDev(t)
+	cmd := exec.Command("/usr/bin/aws", "sts", "get-caller-identity", "--endpoint-url", d.env["KUBEIAM_AWS_ENDPOINT"], "--output", "text", "--query", "Arn")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin", "AWS_PROFILE=developer",
+		"AWS_CONFIG_FILE=" + d.env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE=" + d.env["AWS_SHARED_CREDENTIALS_FILE"],
+		"AWS_REGION=" + d.env["AWS_REGION"], "AWS_EC2_METADATA_DISABLED=true"}
+	out, err := cmd.CombinedOutput()
+	if want := "arn:aws:iam::111122223333:user/developer\n"; err != nil || string(out) != want {
+		t.Errorf("aws sts get-caller-identity = %q, %v; want %q", out, err, want)
+	}
+}
+
+// A second dev server on the same directory refuses to start and says why.
+func TestDevModeSecondInstanceRefused(t *testing.T) {
+	d := startDev(t)
+	err := RunDev(context.Background(), DevOptions{Dir: d.dir, Listen: "127.0.0.1:0", AWSListen: "127.0.0.1:0", Out: io.Discard,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err == nil || !strings.Contains(err.Error(), "in use by another kubeiam server") {
+		t.Fatalf("second RunDev = %v, want an error saying the directory is in use", err)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+}
+
+// A broken aws-auth file is rejected: /readyz stays 200 but says
+// "degraded" and why, and the last good mapping stays in force.
+func TestBrokenAWSAuthFileDegradesReadyz(t *testing.T) {
+	d := startDev(t)
+	if code, body := d.get(t, "/readyz"); code != 200 || !strings.Contains(body, `"status": "ok"`) {
+		t.Fatalf("/readyz before: %d %s", code, body)
+	}
+	if err := os.WriteFile(filepath.Join(d.dir, "aws-auth.yaml"), []byte("mapRoles: |\n  - rolearn: [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := d.get(t, "/readyz")
+		if code == 200 && strings.Contains(body, `"status": "degraded"`) && strings.Contains(body, "stays in force; latest input rejected") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never reported the rejected file: %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := d.get(t, "/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+}
