@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,6 +57,10 @@ all on loopback, with a guided tour.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Bad flags are usage errors: exit 2, like every other usage error.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withExitCode(2, fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
@@ -81,6 +86,10 @@ func Main(ctx context.Context, s IO, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		fmt.Fprintln(s.Err, "Run 'kubeiam --help' for the list of commands.")
+		return 2
 	}
 	return 1
 }

@@ -62,3 +62,12 @@ func TestServerHelpTeaches(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{{"nope"}, {"token", "--bogus"}, {"server", "--listen"}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != 2 || !strings.HasPrefix(stderr, "error: ") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with an error line", args, code, stderr)
+		}
+	}
+}
