@@ -69,6 +69,9 @@ all on loopback, with a guided tour.`,
 		newTokenCommand(s),
 		newSTSCommand(s),
 		newServerCommand(s),
+		newClusterCommand(s),
+		newAccessEntryCommand(s),
+		newAccessPolicyCommand(s),
 		newVersionCommand(s),
 	)
 	return root

@@ -76,7 +76,9 @@ func newTokenCommand(s IO) *cobra.Command {
 			if err != nil {
 				return "", err
 			}
-			return filepath.Join(d, "kubeiam"), nil
+			// A directory of its own: the cache refuses a directory others
+			// can read, and ~/.cache/kubeiam also holds build artefacts.
+			return filepath.Join(d, "kubeiam", "tokens"), nil
 		},
 	})
 }
@@ -110,7 +112,7 @@ func newTokenCommandWithDeps(d tokenDeps) *cobra.Command {
 	fl.BoolVar(&f.global, "global-endpoint", false, "presign for the global sts.amazonaws.com (us-east-1) instead of the regional endpoint")
 	fl.BoolVar(&f.tokenOnly, "token-only", false, "print only the token, not an ExecCredential")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the token cache")
-	fl.StringVar(&f.cacheDir, "cache-dir", "", "token cache directory (default $XDG_CACHE_HOME/kubeiam or ~/.cache/kubeiam)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "token cache directory (default $XDG_CACHE_HOME/kubeiam/tokens or ~/.cache/kubeiam/tokens)")
 	_ = cmd.MarkFlagRequired("cluster-id")
 	return cmd
 }

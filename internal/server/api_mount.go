@@ -1,6 +1,49 @@
 package server
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/kubeiam/kubeiam/internal/api"
+)
+
+// setupAPI builds the access-management API. Callers authenticate with a
+// k8s-aws-v1 bearer token (verified through STS like any kubectl user) or,
+// in dev mode, with SigV4 signatures the local STS can check. Every call is
+// audited to STATE/audit.log, one JSON line each.
+func (s *Server) setupAPI() error {
+	f, err := os.OpenFile(filepath.Join(s.cfg.StateDir, auditLogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	s.audit = f
+	chain := api.Chain{Bearer: api.BearerAuthenticator{Verifier: s.verifier}}
+	if s.opts.LocalSTS != nil {
+		chain.SigV4 = api.SigV4Authenticator{Verify: s.opts.LocalSTS.AuthenticateRequest}
+	}
+	h, err := api.New(api.Config{
+		Store: s.store, Authenticator: chain, CreatorARN: s.cluster.CreatorARN, Managers: s.cfg.Managers,
+		Metrics: s.metrics, Logger: s.log, Audit: f, Now: s.opts.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("access-management API: %w", err)
+	}
+	s.api = h
+	return nil
+}
 
 // mountAPI mounts the access-management API on mux.
-func (s *Server) mountAPI(mux *http.ServeMux) {}
+func (s *Server) mountAPI(mux *http.ServeMux) {
+	mux.Handle("/clusters/", s.api)
+	mux.Handle("/access-policies", s.api)
+}
+
+// close releases the store and the audit log.
+func (s *Server) close() {
+	if s.audit != nil {
+		_ = s.audit.Close()
+	}
+	_ = s.store.Close()
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,6 +58,9 @@ type Server struct {
 	bundle   certs.Bundle
 	sources  []source
 	checks   []Checker
+	verifier *sts.Verifier
+	api      http.Handler
+	audit    io.Closer
 
 	ln    net.Listener
 	awsLn net.Listener
@@ -95,7 +99,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	defer s.store.Close()
+	defer s.close()
 	return s.serve(ctx)
 }
 
@@ -117,7 +121,7 @@ func newServer(opts Options) (*Server, error) {
 	}
 	s.store = st
 	if err := s.setup(); err != nil {
-		st.Close()
+		s.close()
 		return nil, err
 	}
 	return s, nil
@@ -140,7 +144,7 @@ func (s *Server) setup() error {
 	if s.mapper, err = NewMapper(s.store, resolve.Options{}); err != nil {
 		return fmt.Errorf("read access entries: %w", err)
 	}
-	verifier, err := sts.NewVerifier(sts.VerifierConfig{
+	s.verifier, err = sts.NewVerifier(sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
 		Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
 	})
@@ -148,13 +152,16 @@ func (s *Server) setup() error {
 		return err
 	}
 	s.authn, err = authn.New(authn.Config{
-		Verifier: verifier, Mapper: s.mapper, Log: s.decision, Metrics: s.metrics,
+		Verifier: s.verifier, Mapper: s.mapper, Log: s.decision, Metrics: s.metrics,
 		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize,
 	})
 	if err != nil {
 		return err
 	}
 	if err := s.setupSources(); err != nil {
+		return err
+	}
+	if err := s.setupAPI(); err != nil {
 		return err
 	}
 	if err := s.setupTLS(); err != nil {

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/kubeiam/kubeiam/internal/identity"
+	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/sts"
+)
+
+// Authenticator identifies the caller of an API request.
+//
+// Contract: a request whose credentials are missing, malformed or not
+// valid is a refusal, returned as an *Error with status 403 (or 400 for a
+// malformed signature) and an AWS error type; any other error is a failure
+// to decide (the verifier is unreachable, say) and is answered as such. An
+// Authenticator may read r.Body but must leave it readable from the start.
+type Authenticator interface {
+	Authenticate(r *http.Request) (identity.Identity, error)
+}
+
+// SigV4Authenticator authenticates AWS SigV4-signed requests, the way the
+// AWS CLI and SDKs call EKS, with a signature verifier such as
+// localsts.Server.AuthenticateRequest (dev mode, where the local STS owns
+// every credential).
+type SigV4Authenticator struct {
+	// Verify checks r's signature for service and returns the signer.
+	Verify func(r *http.Request, service string) (identity.Identity, error)
+}
+
+// sigV4Service is the service name EKS requests are signed for.
+const sigV4Service = "eks"
+
+// Authenticate verifies r's signature for service "eks".
+func (a SigV4Authenticator) Authenticate(r *http.Request) (identity.Identity, error) {
+	if a.Verify == nil {
+		return identity.Identity{}, unrecognizedClient("SigV4-signed requests are not accepted by this server.")
+	}
+	id, err := a.Verify(r, sigV4Service)
+	if err != nil {
+		return identity.Identity{}, sigV4Refusal(err)
+	}
+	return id, nil
+}
+
+// sigV4Refusal maps the local STS's error codes to what AWS's front end
+// answers a JSON API call with.
+func sigV4Refusal(err error) error {
+	var e *localsts.APIError
+	if !errors.As(err, &e) {
+		return err
+	}
+	refusal := &Error{Status: http.StatusForbidden, Message: e.Message, cause: err}
+	switch e.Code {
+	case localsts.CodeInvalidClientTokenID:
+		refusal.Type = TypeUnrecognizedClient
+	case localsts.CodeSignatureDoesNotMatch:
+		refusal.Type = TypeInvalidSignature
+	case localsts.CodeExpiredToken:
+		refusal.Type = TypeExpiredToken
+	case localsts.CodeMissingAuthenticationToken:
+		refusal.Type, refusal.Message = TypeMissingAuthToken, "Missing Authentication Token"
+	case localsts.CodeRequestEntityTooLarge:
+		refusal.Status, refusal.Type = http.StatusRequestEntityTooLarge, TypeRequestEntityTooLarge
+	default: // IncompleteSignature, InvalidParameterValue, InvalidParameterCombination
+		refusal.Status, refusal.Type = http.StatusBadRequest, TypeIncompleteSignature
+	}
+	return refusal
+}
+
+// TokenVerifier verifies a k8s-aws-v1 bearer token; *sts.Verifier is one.
+type TokenVerifier interface {
+	Verify(ctx context.Context, tok string) (identity.Identity, error)
+}
+
+// BearerAuthenticator authenticates "Authorization: Bearer k8s-aws-v1..."
+// requests: the token kubectl's exec plugin produces, verified with STS and
+// bound to this cluster's ID, so scripts can reuse their kubeconfig's token.
+type BearerAuthenticator struct {
+	Verifier TokenVerifier
+}
+
+// Authenticate verifies r's bearer token.
+func (a BearerAuthenticator) Authenticate(r *http.Request) (identity.Identity, error) {
+	tok, ok := bearerToken(r)
+	if !ok {
+		return identity.Identity{}, missingToken()
+	}
+	if a.Verifier == nil {
+		return identity.Identity{}, unrecognizedClient("Bearer tokens are not accepted by this server.")
+	}
+	id, err := a.Verifier.Verify(r.Context(), tok)
+	if err == nil {
+		return id, nil
+	}
+	switch sts.Classify(err) {
+	case sts.OutcomeExpired:
+		return identity.Identity{}, &Error{Status: http.StatusForbidden, Type: TypeExpiredToken,
+			Message: "The security token included in the request is expired", cause: err}
+	case sts.OutcomeInvalid, sts.OutcomeRejected:
+		e := unrecognizedClient("The security token included in the request is invalid.")
+		e.cause = err
+		return identity.Identity{}, e
+	case sts.OutcomeThrottled:
+		return identity.Identity{}, &Error{Status: http.StatusTooManyRequests, Type: TypeThrottling,
+			Message: "Rate exceeded verifying the token with STS; retry later.", cause: err}
+	}
+	return identity.Identity{}, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable,
+		Message: "The token could not be verified: STS is unavailable; retry later.", cause: err}
+}
+
+// Chain authenticates bearer-token requests with Bearer and everything else
+// with SigV4; either may be nil to refuse that kind of credential.
+type Chain struct {
+	Bearer Authenticator
+	SigV4  Authenticator
+}
+
+// Authenticate dispatches on the Authorization header's scheme.
+func (c Chain) Authenticate(r *http.Request) (identity.Identity, error) {
+	if _, ok := bearerToken(r); ok {
+		if c.Bearer == nil {
+			return identity.Identity{}, unrecognizedClient("Bearer tokens are not accepted by this server.")
+		}
+		return c.Bearer.Authenticate(r)
+	}
+	if r.Header.Get("Authorization") == "" {
+		return identity.Identity{}, missingToken()
+	}
+	if c.SigV4 == nil {
+		return identity.Identity{}, unrecognizedClient("SigV4-signed requests are not accepted by this server.")
+	}
+	return c.SigV4.Authenticate(r)
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+func unrecognizedClient(message string) *Error {
+	return &Error{Status: http.StatusForbidden, Type: TypeUnrecognizedClient, Message: message}
+}
+
+func missingToken() *Error {
+	return &Error{Status: http.StatusForbidden, Type: TypeMissingAuthToken, Message: "Missing Authentication Token"}
+}
