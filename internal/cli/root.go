@@ -72,6 +72,8 @@ all on loopback, with a guided tour.`,
 		newClusterCommand(s),
 		newAccessEntryCommand(s),
 		newAccessPolicyCommand(s),
+		newAWSAuthCommand(s),
+		newMigrateCommand(s),
 		newVersionCommand(s),
 	)
 	return root

@@ -1,0 +1,130 @@
+package awsauthedit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestFileKeepsItsForm(t *testing.T) {
+	tests := []struct {
+		name, in string
+		manifest bool
+	}{
+		{"manifest", `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth
+  namespace: kube-system
+  labels: {team: platform}
+# who may log in
+data:
+  mapRoles: |
+    - rolearn: arn:aws:iam::111122223333:role/Admin
+      username: admin
+      groups: [system:masters]
+  other: kept # a comment
+`, true},
+		{"bare", `# bare data map
+mapRoles: |
+  - rolearn: arn:aws:iam::111122223333:role/Admin
+    username: admin
+    groups: [system:masters]
+other: kept # a comment
+`, false},
+		{"json", `{"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/Admin\n  username: admin\n  groups: [system:masters]\n", "other": "kept"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ParseFile([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Manifest != tt.manifest {
+				t.Errorf("Manifest = %v", f.Manifest)
+			}
+			r, err := Change(f.Data(), AddUser{ARN: "arn:aws:iam::111122223333:user/bob", Username: "bob"}, Guard{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.SetData(r.Data)
+			out, err := f.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := ParseFile(out)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if again.Manifest != tt.manifest {
+				t.Errorf("form changed:\n%s", out)
+			}
+			got := again.Data()
+			for k, v := range r.Data {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+			for _, keep := range []string{"other: kept", "user/bob"} {
+				if !strings.Contains(string(out), keep) {
+					t.Errorf("output lacks %q:\n%s", keep, out)
+				}
+			}
+			if tt.name != "json" && !strings.Contains(string(out), "# a comment") {
+				t.Errorf("comment lost:\n%s", out)
+			}
+			if tt.manifest && !strings.Contains(string(out), "team: platform") {
+				t.Errorf("labels lost:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestNewManifestFile(t *testing.T) {
+	f := NewManifestFile("kube-system", "aws-auth")
+	f.SetData(map[string]string{"mapAccounts": "- \"111122223333\"\n"})
+	out, err := f.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth
+  namespace: kube-system
+data:
+  mapAccounts: |
+    - "111122223333"
+`
+	if string(out) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+func TestParseFileRefuses(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":        "  \n",
+		"list":         "- a\n",
+		"other kind":   "apiVersion: v1\nkind: Secret\n",
+		"two docs":     "a: b\n---\nc: d\n",
+		"non-string":   "mapRoles:\n  - rolearn: x\n",
+		"data is list": "apiVersion: v1\nkind: ConfigMap\ndata: [a]\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseFile([]byte(in)); !errors.Is(err, ErrFileFormat) {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestManifestBytes(t *testing.T) {
+	out, err := ManifestBytes("kube-system", "aws-auth", map[string]string{"a": "b"}, nil, map[string]string{"mapRoles": "- x\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseFile(out)
+	if err != nil || !f.Manifest || f.Data()["mapRoles"] != "- x\n" || !strings.Contains(string(out), "labels:\n    a: b") {
+		t.Errorf("err %v:\n%s", err, out)
+	}
+}
