@@ -74,6 +74,10 @@ all on loopback, with a guided tour.`,
 		newAccessPolicyCommand(s),
 		newAWSAuthCommand(s),
 		newMigrateCommand(s),
+		newExplainCommand(s),
+		newDoctorCommand(s),
+		newWhoamiCommand(s),
+		newLogsCommand(s),
 		newVersionCommand(s),
 	)
 	return root

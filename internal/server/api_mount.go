@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 
 	"github.com/kubeiam/kubeiam/internal/api"
+	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/identity"
 )
 
 // setupAPI builds the access-management API. Callers authenticate with a
@@ -31,13 +34,34 @@ func (s *Server) setupAPI() error {
 		return fmt.Errorf("access-management API: %w", err)
 	}
 	s.api = h
+	s.diag = diag.New(diag.Config{
+		Decisions: s.decision, Tokens: s.authn, Snapshots: s.mapper,
+		Managers: chain, IsManager: s.isManager,
+		ClusterName: s.cfg.ClusterID, CreatorHint: s.opts.LocalSTS != nil,
+		Now: s.opts.Now, Logger: s.log,
+	})
 	return nil
 }
 
-// mountAPI mounts the access-management API on mux.
+// isManager reports whether id may read decisions and explain others'
+// access: the cluster creator and the configured managers, matched by
+// principal key (so a manager role's sessions count).
+func (s *Server) isManager(id identity.Identity) bool {
+	key := id.Key()
+	for _, m := range append([]string{s.cluster.CreatorARN}, s.cfg.Managers...) {
+		if k, err := arn.Key(m); err == nil && k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// mountAPI mounts the access-management API and the diagnosis endpoints
+// (decisions, whoami, explain) on mux.
 func (s *Server) mountAPI(mux *http.ServeMux) {
 	mux.Handle("/clusters/", s.api)
 	mux.Handle("/access-policies", s.api)
+	mux.Handle("/kubeiam/v1/", s.diag)
 }
 
 // close releases the store and the audit log.

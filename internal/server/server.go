@@ -60,6 +60,7 @@ type Server struct {
 	checks   []Checker
 	verifier *sts.Verifier
 	api      http.Handler
+	diag     http.Handler
 	audit    io.Closer
 
 	ln    net.Listener

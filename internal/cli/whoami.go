@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/spf13/cobra"
+
+	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/tokengen"
+)
+
+// diagDeps is what the diagnosis commands (whoami, explain, logs, doctor)
+// need of the outside world; tests replace each piece.
+type diagDeps struct {
+	io IO
+	// loadConfig loads AWS credentials through the SDK's default chain.
+	loadConfig func(context.Context, tokengen.CredentialOptions) (aws.Config, error)
+	// callerIdentity asks STS (at endpoint when set) who the credentials
+	// belong to, with the Date of STS's answer.
+	callerIdentity func(ctx context.Context, cfg aws.Config, endpoint string) (callerInfo, error)
+	// httpClient returns a client that trusts caFile (the system roots when
+	// empty).
+	httpClient func(caFile string) (*http.Client, error)
+}
+
+func defaultDiagDeps(s IO) diagDeps {
+	return diagDeps{io: s, loadConfig: tokengen.LoadCredentials, callerIdentity: stsCallerIdentity, httpClient: caClient}
+}
+
+// callerInfo is STS's GetCallerIdentity answer.
+type callerInfo struct {
+	ARN, Account, UserID string
+	// Date is the Date header of STS's answer: STS's clock.
+	Date time.Time
+}
+
+func stsCallerIdentity(ctx context.Context, cfg aws.Config, endpoint string) (callerInfo, error) {
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return callerInfo{}, err
+	}
+	info := callerInfo{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}
+	if raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
+		info.Date, _ = http.ParseTime(raw.Header.Get("Date"))
+	}
+	return info, nil
+}
+
+// caClient returns an HTTP client that trusts the CA in caFile.
+func caClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 0}, nil
+}
+
+// credFlags say whose token to send: --token, or one generated like
+// "kubeiam token" does.
+type credFlags struct {
+	token, clusterID, profile, region, roleARN, stsEndpoint string
+}
+
+func (f *credFlags) add(cmd *cobra.Command, s IO, tokenHelp string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.token, "token", "", tokenHelp)
+	fl.StringVarP(&f.clusterID, "cluster-id", "i", s.Getenv("KUBEIAM_CLUSTER"), "cluster ID tokens are generated for (default $KUBEIAM_CLUSTER)")
+	fl.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
+	fl.StringVar(&f.region, "region", "", "STS region")
+	fl.StringVarP(&f.roleARN, "role-arn", "r", "", "assume this IAM role first")
+	fl.StringVar(&f.stsEndpoint, "sts-endpoint", "", "send STS calls (GetCallerIdentity, AssumeRole) to this URL")
+}
+
+func (f credFlags) options(s IO) tokengen.CredentialOptions {
+	return tokengen.CredentialOptions{Profile: f.profile, Region: f.region, RoleARN: f.roleARN,
+		STSEndpoint: f.stsEndpoint, Getenv: s.Getenv, Now: s.Now}
+}
+
+// generateToken mints a token from the caller's credentials.
+func (d diagDeps) generateToken(ctx context.Context, f credFlags) (string, error) {
+	if err := tokengen.ValidateClusterID(f.clusterID); err != nil {
+		return "", withExitCode(2, fmt.Errorf("--cluster-id (or $KUBEIAM_CLUSTER): %w", err))
+	}
+	o := f.options(d.io)
+	cfg, err := d.loadConfig(ctx, o)
+	if err != nil {
+		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
+	}
+	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: f.clusterID, Region: cfg.Region, Now: d.io.Now})
+	if err != nil {
+		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
+	}
+	return tok.Value, nil
+}
+
+// callerToken is --token, or a generated one.
+func (d diagDeps) callerToken(ctx context.Context, f credFlags) (string, error) {
+	if f.token != "" {
+		return strings.TrimSpace(f.token), nil
+	}
+	return d.generateToken(ctx, f)
+}
+
+// diagServerFlags locate the kubeiam server.
+type diagServerFlags struct{ server, caFile string }
+
+func (f *diagServerFlags) add(cmd *cobra.Command, s IO) {
+	cmd.Flags().StringVar(&f.server, "server", s.Getenv("KUBEIAM_WEBHOOK"), "kubeiam server URL (default $KUBEIAM_WEBHOOK)")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", s.Getenv("KUBEIAM_CA"), "CA of the server's certificate (default $KUBEIAM_CA)")
+}
+
+func (d diagDeps) client(f diagServerFlags, tok string) (*diag.Client, error) {
+	if f.server == "" {
+		return nil, withExitCode(2, errors.New("no server: pass --server or set KUBEIAM_WEBHOOK"))
+	}
+	hc, err := d.httpClient(f.caFile)
+	if err != nil {
+		return nil, withExitCode(2, err)
+	}
+	return &diag.Client{BaseURL: f.server, HTTP: hc, Token: tok}, nil
+}
+
+type whoamiFlags struct {
+	cred   credFlags
+	srv    diagServerFlags
+	output string
+}
+
+// newWhoamiCommand builds "kubeiam whoami".
+func newWhoamiCommand(s IO) *cobra.Command { return newWhoamiCommandWithDeps(defaultDiagDeps(s)) }
+
+func newWhoamiCommandWithDeps(d diagDeps) *cobra.Command {
+	var f whoamiFlags
+	cmd := &cobra.Command{
+		Use:   "whoami",
+		Short: "Ask the kubeiam server who your token makes you, and why",
+		Long: `Whoami sends your token to the kubeiam server, which authenticates it exactly as
+kube-apiserver's TokenReview would, and prints your ARN, Kubernetes username,
+groups, UID, the mapping that matched and your access policies, or the code and
+reason you are refused. It is "kubectl auth whoami" for when kubectl cannot
+authenticate.
+
+The token is --token, or one generated as "kubeiam token" does (--cluster-id,
+--profile, --role-arn). Exit status: 0 authenticated, 1 refused, 2 bad usage.`,
+		Example: `  kubeiam whoami -i my-cluster --server https://127.0.0.1:21362 --ca-file ca.crt
+  AWS_PROFILE=developer kubeiam whoami -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runWhoami(cmd.Context(), d, f) },
+	}
+	f.cred.add(cmd, d.io, "the token to send (default: generate one from your AWS credentials)")
+	f.srv.add(cmd, d.io)
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
+	if f.output != "text" && f.output != "json" {
+		return withExitCode(2, fmt.Errorf("--output %q: want text or json", f.output))
+	}
+	tok, err := d.callerToken(ctx, f.cred)
+	if err != nil {
+		return err
+	}
+	c, err := d.client(f.srv, "")
+	if err != nil {
+		return err
+	}
+	w, err := c.Whoami(ctx, tok)
+	if err != nil {
+		return fmt.Errorf("whoami: %w", err)
+	}
+	if f.output == "json" {
+		err = writeJSONOut(d.io.Out, w)
+	} else {
+		err = printWhoami(d.io.Out, w)
+	}
+	if err != nil {
+		return err
+	}
+	if !w.Authenticated {
+		return withExitCode(1, fmt.Errorf("not authenticated (%s): %s", w.Code, w.Reason))
+	}
+	return nil
+}
+
+func printWhoami(out io.Writer, w diag.Whoami) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	rows := [][2]string{{"authenticated", yesNo(w.Authenticated)}, {"ARN", orDash(w.ARN)}}
+	if w.CanonicalARN != "" && w.CanonicalARN != w.ARN {
+		rows = append(rows, [2]string{"matched as", w.CanonicalARN})
+	}
+	if w.Authenticated {
+		rows = append(rows, [][2]string{{"username", w.Username}, {"uid", w.UID}, {"groups", orDash(strings.Join(w.Groups, ", "))},
+			{"mapped by", w.MappedBy}, {"access policies", orDash(strings.Join(w.Policies, ", "))}}...)
+	} else {
+		rows = append(rows, [][2]string{{"code", w.Code}, {"reason", w.Reason}}...)
+		if w.ClusterCreatorARN != "" {
+			rows = append(rows, [2]string{"cluster creator", w.ClusterCreatorARN})
+		}
+	}
+	for _, n := range w.Notes {
+		rows = append(rows, [2]string{"note", n})
+	}
+	rows = append(rows, [2]string{"token SHA-256", w.TokenSHA256 + " (first 12 hex digits)"})
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

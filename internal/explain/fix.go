@@ -1,0 +1,236 @@
+package explain
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/kubeiam/kubeiam/internal/authz"
+)
+
+// ActionKind says what a fix changes.
+type ActionKind string
+
+// The changes a fix can make. Apply performs them on Parts.
+const (
+	ActionCreateAccessEntry ActionKind = "create-access-entry"
+	ActionUpdateAccessEntry ActionKind = "update-access-entry"
+	ActionAssociatePolicy   ActionKind = "associate-access-policy"
+	ActionAddAWSAuth        ActionKind = "add-aws-auth-mapping"
+	ActionUpdateAWSAuth     ActionKind = "update-aws-auth-mapping"
+	ActionSetMode           ActionKind = "update-authentication-mode"
+	ActionCreateBinding     ActionKind = "create-binding"
+)
+
+// Action is a fix in data, so that it can be rendered as commands and
+// applied to inputs alike.
+type Action struct {
+	Kind ActionKind `json:"kind"`
+	// PrincipalARN is the access entry's principal, or the aws-auth
+	// rolearn or userarn.
+	PrincipalARN string `json:"principalArn,omitempty"`
+	// Section and Index locate an aws-auth entry to update (mapRoles,
+	// mapUsers), and MappedARN is what it says now; Section alone says
+	// where to add one.
+	Section   string `json:"section,omitempty"`
+	Index     *int   `json:"index,omitempty"`
+	MappedARN string `json:"mappedArn,omitempty"`
+	// Username and Groups of a new or updated mapping; an empty Username
+	// is the default one.
+	Username string   `json:"username,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
+	// PolicyARN and Scope are an access policy to associate.
+	PolicyARN  string   `json:"policyArn,omitempty"`
+	ScopeType  string   `json:"scopeType,omitempty"`
+	Namespaces []string `json:"namespaces,omitempty"`
+	// Mode is the authentication mode to move to.
+	Mode string `json:"mode,omitempty"`
+	// A binding: in Namespace (a RoleBinding) or cluster-wide (a
+	// ClusterRoleBinding), of ClusterRole to the subject.
+	BindingName string `json:"bindingName,omitempty"`
+	Namespace   string `json:"namespace,omitempty"`
+	ClusterRole string `json:"clusterRole,omitempty"`
+	SubjectKind string `json:"subjectKind,omitempty"`
+	SubjectName string `json:"subjectName,omitempty"`
+}
+
+// Fix is one way to fix a cause: the change, and the commands that make
+// it with kubeiam, eksctl, the AWS CLI and kubectl. A command that has no
+// equivalent in a tool is empty.
+type Fix struct {
+	// Fixes is the code of the cause or finding this fixes.
+	Fixes   Code   `json:"fixes"`
+	Summary string `json:"summary"`
+	Action  Action `json:"action"`
+	Kubeiam string `json:"kubeiam,omitempty"`
+	Eksctl  string `json:"eksctl,omitempty"`
+	AWS     string `json:"aws,omitempty"`
+	Kubectl string `json:"kubectl,omitempty"`
+}
+
+// commands names where fixes are applied: the cluster name and, for the
+// AWS CLI, the access-management endpoint when it is not EKS's.
+type commands struct {
+	cluster  string
+	endpoint string
+}
+
+// render fills the commands of a fix from its action.
+func (c commands) render(f Fix) Fix {
+	a := f.Action
+	switch a.Kind {
+	case ActionCreateAccessEntry:
+		k := []string{"kubeiam", "access-entry", "create", "--principal-arn", a.PrincipalARN}
+		e := []string{"eksctl", "create", "accessentry", "--cluster", c.cluster, "--principal-arn", a.PrincipalARN}
+		w := []string{"aws", "eks", "create-access-entry", "--cluster-name", c.cluster, "--principal-arn", a.PrincipalARN}
+		if a.Username != "" {
+			k = append(k, "--username", a.Username)
+			e = append(e, "--kubernetes-username", a.Username)
+			w = append(w, "--username", a.Username)
+		}
+		if len(a.Groups) > 0 {
+			k = append(k, "--kubernetes-groups", strings.Join(a.Groups, ","))
+			e = append(e, "--kubernetes-groups", strings.Join(a.Groups, ","))
+			w = append(append(w, "--kubernetes-groups"), a.Groups...)
+		}
+		f.Kubeiam, f.Eksctl, f.AWS = shellJoin(k), shellJoin(e), c.aws(w)
+		if a.PolicyARN != "" {
+			f.Kubeiam += " && " + shellJoin(associateKubeiam(a))
+			f.AWS += " && " + c.aws(associateAWS(c, a))
+			f.Eksctl = "" // eksctl associates policies only from a config file
+		}
+	case ActionUpdateAccessEntry:
+		f.Kubeiam = shellJoin([]string{"kubeiam", "access-entry", "update", "--principal-arn", a.PrincipalARN, "--username", a.Username})
+		f.AWS = c.aws([]string{"aws", "eks", "update-access-entry", "--cluster-name", c.cluster, "--principal-arn", a.PrincipalARN, "--username", a.Username})
+	case ActionAssociatePolicy:
+		f.Kubeiam = shellJoin(associateKubeiam(a))
+		f.AWS = c.aws(associateAWS(c, a))
+	case ActionAddAWSAuth:
+		f.Kubeiam = shellJoin(addAWSAuthKubeiam(a, false))
+		e := []string{"eksctl", "create", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.PrincipalARN}
+		if a.Username != "" {
+			e = append(e, "--username", a.Username)
+		}
+		for _, g := range a.Groups {
+			e = append(e, "--group", g)
+		}
+		f.Eksctl = shellJoin(e)
+		f.Kubectl = "kubectl edit configmap aws-auth -n kube-system  # add the entry under " + a.Section
+	case ActionUpdateAWSAuth:
+		loc := a.Section + "[" + strconv.Itoa(deref(a.Index)) + "]"
+		f.Kubectl = "kubectl edit configmap aws-auth -n kube-system  # change " + loc
+		if a.PrincipalARN != a.MappedARN {
+			// A new ARN: remove the entry and add it back under that ARN.
+			f.Kubeiam = shellJoin([]string{"kubeiam", "aws-auth", "remove", "--arn", a.MappedARN}) + " && " + shellJoin(addAWSAuthKubeiam(a, false))
+			e := []string{"eksctl", "create", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.PrincipalARN}
+			if a.Username != "" {
+				e = append(e, "--username", a.Username)
+			}
+			for _, g := range a.Groups {
+				e = append(e, "--group", g)
+			}
+			f.Eksctl = shellJoin([]string{"eksctl", "delete", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.MappedARN}) + " && " + shellJoin(e)
+		} else {
+			f.Kubeiam = shellJoin(addAWSAuthKubeiam(a, true))
+		}
+	case ActionSetMode:
+		f.Kubeiam = shellJoin([]string{"kubeiam", "cluster", "update-config", "--authentication-mode", a.Mode})
+		f.Eksctl = shellJoin([]string{"eksctl", "utils", "update-authentication-mode", "--cluster", c.cluster, "--authentication-mode", a.Mode})
+		f.AWS = c.aws([]string{"aws", "eks", "update-cluster-config", "--name", c.cluster, "--access-config", "authenticationMode=" + a.Mode})
+	case ActionCreateBinding:
+		subject := "--group=" + a.SubjectName
+		if a.SubjectKind == "User" {
+			subject = "--user=" + a.SubjectName
+		}
+		if a.Namespace != "" {
+			f.Kubectl = shellJoin([]string{"kubectl", "create", "rolebinding", a.BindingName, "--clusterrole=" + a.ClusterRole, subject, "-n", a.Namespace})
+		} else {
+			f.Kubectl = shellJoin([]string{"kubectl", "create", "clusterrolebinding", a.BindingName, "--clusterrole=" + a.ClusterRole, subject})
+		}
+	}
+	return f
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func associateKubeiam(a Action) []string {
+	return append([]string{"kubeiam", "access-policy", "associate", "--principal-arn", a.PrincipalARN}, policyFlags(a)...)
+}
+
+// addAWSAuthKubeiam is "kubeiam aws-auth add-role|add-user"; update
+// replaces the username and groups of the principal's existing entry.
+func addAWSAuthKubeiam(a Action, update bool) []string {
+	sub := "add-role"
+	if a.Section == "mapUsers" {
+		sub = "add-user"
+	}
+	k := []string{"kubeiam", "aws-auth", sub, "--arn", a.PrincipalARN}
+	if a.Username != "" {
+		k = append(k, "--username", a.Username)
+	}
+	if len(a.Groups) > 0 {
+		k = append(k, "--groups", strings.Join(a.Groups, ","))
+	}
+	if update {
+		k = append(k, "--update")
+	}
+	return k
+}
+
+func policyFlags(a Action) []string {
+	out := []string{"--policy-arn", a.PolicyARN, "--scope", a.ScopeType}
+	if a.ScopeType == string(authz.ScopeNamespace) {
+		out = append(out, "--namespaces", strings.Join(a.Namespaces, ","))
+	}
+	return out
+}
+
+func associateAWS(c commands, a Action) []string {
+	scope := "type=" + a.ScopeType
+	if a.ScopeType == string(authz.ScopeNamespace) {
+		scope += ",namespaces=" + strings.Join(a.Namespaces, ",")
+	}
+	return []string{"aws", "eks", "associate-access-policy", "--cluster-name", c.cluster,
+		"--principal-arn", a.PrincipalARN, "--policy-arn", a.PolicyARN, "--access-scope", scope}
+}
+
+// aws renders an AWS CLI command, pointed at kubeiam's endpoint when set.
+func (c commands) aws(args []string) string {
+	if c.endpoint != "" {
+		args = append(args, "--endpoint-url", c.endpoint)
+	}
+	return shellJoin(args)
+}
+
+// shellJoin joins args into a command a POSIX shell reads back as args.
+func shellJoin(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = shellQuote(a)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:=,@+", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
