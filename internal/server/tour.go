@@ -86,15 +86,21 @@ Try it in another shell%[13]s:
   curl -s --cacert $KUBEIAM_CA $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
   #    → "authenticated":false, "error":"ARN is not mapped"; this server logs "access denied".
 
-  # 3. The cluster creator needs no mapping (kubernetes-admin, system:masters):
-  TOKEN=$(AWS_PROFILE=creator %[11]s token -i $KUBEIAM_CLUSTER --token-only)
-  curl -s --cacert $KUBEIAM_CA $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
+  # 3. Ask kubeiam who you are to the cluster, and why:
+  AWS_PROFILE=developer %[11]s whoami
+  AWS_PROFILE=creator %[11]s explain --arn %[12]s --verb get --resource pods --namespace default
+  AWS_PROFILE=creator %[11]s logs --decision denied
 
-  # 4. Fix the developer with an access entry, as the creator:
+  # 4. The cluster creator needs no mapping (kubernetes-admin, system:masters):
+  AWS_PROFILE=creator %[11]s whoami
+
+  # 5. Fix the developer in aws-auth (this server reloads %[8]s within seconds):
+  %[11]s aws-auth add-user -f %[8]s --arn %[12]s --username developer --groups system:masters
+  #    or with an access entry and an access policy, as the creator:
   AWS_PROFILE=creator %[11]s cluster update-config --authentication-mode API_AND_CONFIG_MAP
   AWS_PROFILE=creator %[11]s access-entry create --principal-arn %[12]s
   AWS_PROFILE=creator %[11]s access-policy associate --principal-arn %[12]s --policy-arn AmazonEKSViewPolicy --scope cluster
-  #    then repeat step 2: "authenticated":true, username %[12]s.
+  #    then: AWS_PROFILE=developer %[11]s whoami  →  authenticated
 
 Stop with Ctrl-C.
 `, t.Server.Addr(), t.AWSURL, c.Name, c.AuthenticationMode, c.CreatorARN, t.envPath(), t.Files.Credentials,
