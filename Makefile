@@ -13,9 +13,9 @@ build:
 tools:
 	bash hack/ensure-tools.sh
 
-## e2e-tools: build the kube-apiserver the end-to-end tests (test/e2e) run
-## against, from hack/kube-apiserver, once per version (cached outside the
-## repository; about 5 minutes the first time).
+## e2e-tools: build the kube-apiserver the end-to-end tests (test/e2e) and
+## "kubeiam lab" run against ("kubeiam lab build-apiserver"), once per version
+## (cached outside the repository; about 5 minutes the first time).
 e2e-tools:
 	bash hack/build-kube-apiserver.sh
 

@@ -78,6 +78,7 @@ all on loopback, with a guided tour.`,
 		newDoctorCommand(s),
 		newWhoamiCommand(s),
 		newLogsCommand(s),
+		newLabCommand(s),
 		newVersionCommand(s),
 	)
 	return root

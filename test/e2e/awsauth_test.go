@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/localsts"
-	"github.com/kubeiam/kubeiam/test/e2e/harness"
 )
 
 // applyAWSAuth writes the aws-auth ConfigMap with the given mapRoles YAML

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/token"
-	"github.com/kubeiam/kubeiam/test/e2e/harness"
 )
 
 // commandTimeout stops a hung client command; it asserts nothing about speed.

@@ -1,10 +1,10 @@
 // Package e2e drives kubeiam end to end: a real kube-apiserver and etcd, the
 // real kubectl and AWS CLI v2, and kubeiam as the apiserver's webhooks (see
-// package harness). The tests share one control plane, started by the first
+// package internal/lab/harness, which "kubeiam lab" runs too). The tests share one control plane, started by the first
 // test that needs it and stopped when the package's tests end.
 //
 // They are skipped under "go test -short", and when a program they drive is
-// missing (kube-apiserver: "make e2e-tools"; etcd and the AWS CLI: "make
+// missing (kube-apiserver: "make e2e-tools", which runs "kubeiam lab build-apiserver"; etcd and the AWS CLI: "make
 // tools"), unless KUBEIAM_E2E=required, which turns a missing program into a
 // failure, as CI wants. The kubeiam under test is built from this tree, or
 // is $KUBEIAM_E2E_KUBEIAM.
@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeiam/kubeiam/test/e2e/harness"
+	"github.com/kubeiam/kubeiam/internal/lab/harness"
 )
 
 // Programs the tests drive, by absolute path: the AWS CLI v2 and kubectl of

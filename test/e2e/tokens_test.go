@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
+	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/token/tokentest"
-	"github.com/kubeiam/kubeiam/test/e2e/harness"
 )
 
 // Scenario 9: a token minted by the real AWS CLI v2 ("aws eks get-token")

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubeiam/kubeiam/internal/config"
 	"github.com/kubeiam/kubeiam/internal/server"
 )
 
@@ -28,10 +26,10 @@ type kubeiamServer struct {
 	gate   *gate
 }
 
-// startKubeiam runs server.Run with cfg and returns once it listens and
+// startKubeiam runs server.Run with opts and returns once it listens and
 // has written the webhook kubeconfigs. Its aws-auth ConfigMap client,
-// built from kubeconfig, is held at a gate until openGate: see gate.
-func startKubeiam(ctx context.Context, cfg config.Server, kubeconfig string, log *slog.Logger) (*kubeiamServer, error) {
+// built from kubeconfig, is held at a gate until waitReady: see gate.
+func startKubeiam(ctx context.Context, opts server.Options, kubeconfig string) (*kubeiamServer, error) {
 	g := newGate()
 	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -46,10 +44,9 @@ func startKubeiam(ctx context.Context, cfg config.Server, kubeconfig string, log
 	k := &kubeiamServer{cancel: cancel, done: make(chan error, 1), gate: g}
 	ready := make(chan *server.Server, 1)
 	go func() {
-		k.done <- server.Run(runCtx, server.Options{
-			Config: cfg, Logger: log, KubeClient: client,
-			OnReady: func(s *server.Server) { ready <- s },
-		})
+		opts.KubeClient = client
+		opts.OnReady = func(s *server.Server) { ready <- s }
+		k.done <- server.Run(runCtx, opts)
 	}()
 	select {
 	case k.srv = <-ready:

@@ -1,13 +1,15 @@
 // Package harness runs a real Kubernetes control plane wired to kubeiam, on
-// loopback, for end-to-end tests and demonstrations: etcd and kube-apiserver
-// as child processes, a kubeiam server and a local STS in this process, and
-// the files that let the real kubectl and AWS CLI talk to them.
+// loopback, for the end-to-end tests (test/e2e) and "kubeiam lab": etcd and
+// kube-apiserver as child processes, a kubeiam server and a local STS in this
+// process, and the files that let the real kubectl and AWS CLI talk to them.
 //
 // Start brings everything up in this order:
 //
-//  1. the local STS (localsts.DevConfig identities: users creator and
-//     developer, roles admin and AWSReservedSSO_...) on an httptest server,
-//     and AWS credentials and config files with one profile per user;
+//  1. the local STS's identities (localsts.DevConfig: users creator and
+//     developer, roles admin and AWSReservedSSO_...), a loopback listener for
+//     kubeiam's plain-HTTP AWS endpoint (the local STS and the
+//     access-management API, see STSURL), and AWS credentials and config
+//     files with one profile per user;
 //  2. etcd, data in Dir, random loopback ports;
 //  3. kube-apiserver's port, certificates, static admin token and the admin
 //     kubeconfig (token-based on purpose, see AdminUser);
@@ -30,7 +32,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,13 +78,17 @@ type Cluster struct {
 	// system:masters. BareKubeconfig has the cluster and no credentials,
 	// for "kubectl --token".
 	AdminKubeconfig, BareKubeconfig string
-	// STSURL is the local STS, which kubeiam sends every STS request to.
+	// STSURL is kubeiam's plain-HTTP AWS endpoint on 127.0.0.1: the local
+	// STS, which kubeiam sends every STS request to, and the EKS-compatible
+	// access-management API ("kubeiam access-entry --endpoint-url").
 	STSURL string
 	// Kubeiam is the in-process kubeiam server: its decision log, state
 	// directory and URLs.
 	Kubeiam *server.Server
 
 	files       awsFiles
+	sts         *localsts.Server
+	awsLn       net.Listener
 	kubeconfigs map[string]string
 	apiCAPEM    []byte
 	kubeiamBin  string
@@ -119,7 +125,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 			err = errors.Join(err, c.Stop())
 		}
 	}()
-	if err := c.startSTS(); err != nil {
+	if err := c.prepareSTS(); err != nil {
 		return nil, err
 	}
 	etcd, err := startEtcd(ctx, o.Etcd, dir)
@@ -160,8 +166,10 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	return c, nil
 }
 
-// startSTS serves fresh dev identities on loopback and writes the AWS files.
-func (c *Cluster) startSTS() error {
+// prepareSTS creates fresh dev identities, the listener kubeiam serves them
+// on (it must be known before kubeiam starts: it is kubeiam's STS endpoint)
+// and the AWS files.
+func (c *Cluster) prepareSTS() error {
 	stsCfg := localsts.DevConfig(rand.Reader)
 	local, err := localsts.New(stsCfg, localsts.Options{})
 	if err != nil {
@@ -170,20 +178,25 @@ func (c *Cluster) startSTS() error {
 	if c.files, err = writeAWSFiles(filepath.Join(c.Dir, "aws"), stsCfg); err != nil {
 		return err
 	}
-	ts := httptest.NewServer(local)
-	c.stops = append(c.stops, func() error { ts.Close(); return nil })
-	c.STSURL = ts.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("local STS: %w", err)
+	}
+	// The kubeiam server closes it when it stops; this closes it when
+	// kubeiam never started. A second Close is harmless.
+	c.stops = append(c.stops, func() error { _ = ln.Close(); return nil })
+	c.sts, c.awsLn, c.STSURL = local, ln, "http://"+ln.Addr().String()
 	return nil
 }
 
 func (c *Cluster) writeServiceKubeconfigs(api *apiServer) error {
 	c.AdminKubeconfig = filepath.Join(c.Dir, "admin.kubeconfig")
 	c.BareKubeconfig = filepath.Join(c.Dir, "bare.kubeconfig")
-	err := kubeconfig{server: api.URL, caPEM: api.TLS.CAPEM, user: AdminUser, token: api.AdminToken}.write(c.AdminKubeconfig)
+	err := kubeconfig{cluster: c.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: AdminUser, token: api.AdminToken}.write(c.AdminKubeconfig)
 	if err != nil {
 		return err
 	}
-	return kubeconfig{server: api.URL, caPEM: api.TLS.CAPEM, user: "nobody"}.write(c.BareKubeconfig)
+	return kubeconfig{cluster: c.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: "nobody"}.write(c.BareKubeconfig)
 }
 
 func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer) (*kubeiamServer, error) {
@@ -214,14 +227,14 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer) (*kubeia
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("kubeiam configuration: %w", err)
 	}
-	return startKubeiam(ctx, cfg, c.AdminKubeconfig, logger)
+	return startKubeiam(ctx, server.Options{Config: cfg, Logger: logger, LocalSTS: c.sts, AWSListener: c.awsLn}, c.AdminKubeconfig)
 }
 
 func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) error {
 	c.apiCAPEM, c.kubeiamBin = api.TLS.CAPEM, kubeiamBinary
 	for name := range c.files.Profiles {
 		path := filepath.Join(c.Dir, name+".kubeconfig")
-		k := kubeconfig{server: api.URL, caPEM: api.TLS.CAPEM, user: name,
+		k := kubeconfig{cluster: c.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: name,
 			exec: execPlugin(kubeiamBinary, c.ClusterID, c.files, name)}
 		if err := k.write(path); err != nil {
 			return err
@@ -241,7 +254,7 @@ func (c *Cluster) WriteKubeconfig(name, profile string, extraArgs ...string) (st
 	path := filepath.Join(c.Dir, name+".kubeconfig")
 	exec := execPlugin(c.kubeiamBin, c.ClusterID, c.files, profile)
 	exec.Args = append(exec.Args, extraArgs...)
-	k := kubeconfig{server: c.APIServerURL, caPEM: c.apiCAPEM, user: name, exec: exec}
+	k := kubeconfig{cluster: c.ClusterID, server: c.APIServerURL, caPEM: c.apiCAPEM, user: name, exec: exec}
 	return path, k.write(path)
 }
 
@@ -265,6 +278,12 @@ func (c *Cluster) Env(profile string) []string {
 	return append(append(minimalEnv(), "HOME="+home), c.files.awsEnv(profile)...)
 }
 
+// AWSFiles returns the AWS shared credentials and config files, with one
+// profile per IAM user of the local STS.
+func (c *Cluster) AWSFiles() (credentials, config string) {
+	return c.files.Credentials, c.files.Config
+}
+
 // KubeiamLog returns what the kubeiam server has logged so far.
 func (c *Cluster) KubeiamLog() string { return c.log.String() }
 
@@ -279,4 +298,28 @@ func (c *Cluster) Stop() error {
 		c.stopErr = errors.Join(errs...)
 	})
 	return c.stopErr
+}
+
+// LogPaths returns the log files of the kubeiam server, kube-apiserver and
+// etcd.
+func (c *Cluster) LogPaths() (kubeiam, apiserver, etcd string) {
+	return filepath.Join(c.Dir, "kubeiam.log"),
+		filepath.Join(c.Dir, "kube-apiserver", "kube-apiserver.log"),
+		filepath.Join(c.Dir, "etcd.log")
+}
+
+// stateDirs are what Start keeps state in, below Options.Dir: etcd's data,
+// kube-apiserver's certificates and keys, kubeiam's store and certificates.
+var stateDirs = []string{"etcd", "kube-apiserver", "kubeiam-state"}
+
+// ResetDir removes the state a previous Start left in dir, so that the next
+// Start on it begins with an empty cluster. Everything else in dir stays:
+// only paths Start itself creates are removed.
+func ResetDir(dir string) error {
+	for _, name := range stateDirs {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("harness: reset %s: %w", dir, err)
+		}
+	}
+	return nil
 }

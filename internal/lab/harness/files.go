@@ -95,19 +95,21 @@ func minimalEnv() []string {
 // kube-apiserver and a user whose credentials are a static token, an exec
 // plugin, or nothing.
 type kubeconfig struct {
-	server string
-	caPEM  []byte
-	user   string
-	token  string
-	exec   *clientcmdapi.ExecConfig
+	// cluster names the kubeconfig's cluster and context.
+	cluster string
+	server  string
+	caPEM   []byte
+	user    string
+	token   string
+	exec    *clientcmdapi.ExecConfig
 }
 
 func (k kubeconfig) write(path string) error {
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: k.server, CertificateAuthorityData: k.caPEM}
+	cfg.Clusters[k.cluster] = &clientcmdapi.Cluster{Server: k.server, CertificateAuthorityData: k.caPEM}
 	cfg.AuthInfos[k.user] = &clientcmdapi.AuthInfo{Token: k.token, Exec: k.exec}
-	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: k.user, Namespace: "default"}
-	cfg.CurrentContext = "e2e"
+	cfg.Contexts[k.cluster] = &clientcmdapi.Context{Cluster: k.cluster, AuthInfo: k.user, Namespace: "default"}
+	cfg.CurrentContext = k.cluster
 	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
 		return fmt.Errorf("write kubeconfig %s: %w", path, err)
 	}

@@ -1,18 +1,20 @@
-// This module builds the kube-apiserver that the end-to-end tests (test/e2e)
-// run against; hack/build-kube-apiserver.sh drives it. It is a module of its
-// own so that the main module's go.mod never carries k8s.io/kubernetes, and
-// so that `go test ./...` and `go vet ./...` in the main module never
-// descend here.
+// The module that builds the kube-apiserver of "kubeiam lab" and of the
+// end-to-end tests (test/e2e). kubeiam embeds it (package
+// internal/lab/kubeapiserver); "kubeiam lab build-apiserver" writes it to a temporary
+// directory as go.mod and builds k8s.io/kubernetes/cmd/kube-apiserver there.
+// It is never part of the main module, whose go.mod must not carry
+// k8s.io/kubernetes.
 //
 // k8s.io/kubernetes is not meant to be consumed as a module: its go.mod points
 // every k8s.io staging module at ./staging/src/..., which does not exist in a
 // module download. Each of those is therefore replaced by its published
 // v0.<minor>.<patch> twin. The list below is generated from upstream's own
-// go.mod (its "=> ./staging/" lines); regenerate it when bumping the version:
+// go.mod (its "=> ./staging/" lines); regenerate it when bumping the version
+// (TestBuildModuleReplacesEveryStagingModule checks it against upstream's):
 //   go mod download -json k8s.io/kubernetes@vX.Y.Z   # "GoMod": its go.mod
 //   grep '=> ./staging' GOMOD | awk '{print $1" => "$1" v0.Y.Z"}'
-// Do not run `go mod tidy` here: it wants test-only modules the proxy refuses.
-module github.com/kubeiam/kubeiam/hack/kube-apiserver
+// Do not run `go mod tidy` on it: it wants test-only modules the proxy refuses.
+module kubeiam.local/kube-apiserver-build
 
 go 1.23.0
 
