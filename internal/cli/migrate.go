@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/smithy-go"
@@ -34,6 +33,7 @@ const (
 type migrateOptions struct {
 	awsAuth                            awsAuthOptions
 	endpoint, cluster, profile, region string
+	auth, caFile                       string
 	accessEntries                      string
 	final                              bool
 	modeWait                           time.Duration
@@ -96,6 +96,8 @@ list-associated-access-policies":
 	f.StringVar(&o.cluster, "cluster-name", "", "cluster name; default $KUBEIAM_CLUSTER or "+migrateDefaultCluster)
 	f.StringVar(&o.profile, "profile", "", "AWS profile to sign API calls with")
 	f.StringVar(&o.region, "region", "", "AWS region to sign API calls for; default from the AWS config, else us-east-1")
+	f.StringVar(&o.auth, "auth", "token", `how to authenticate to the API: "token" (a k8s-aws-v1 token for the cluster) or "sigv4"`)
+	f.StringVar(&o.caFile, "ca-file", "", "CA bundle for an https endpoint; default $KUBEIAM_CA")
 	plan := &cobra.Command{Use: "plan", Short: "Print what each aws-auth mapping becomes", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 		return runMigratePlan(cmd.Context(), d, o)
 	}}
@@ -121,6 +123,9 @@ func (o *migrateOptions) defaults(getenv func(string) string) {
 			o.endpoint = migrateDefaultEndpoint
 		}
 	}
+	if o.caFile == "" {
+		o.caFile = getenv("KUBEIAM_CA")
+	}
 	if o.cluster == "" {
 		if o.cluster = getenv("KUBEIAM_CLUSTER"); o.cluster == "" {
 			o.cluster = migrateDefaultCluster
@@ -128,24 +133,12 @@ func (o *migrateOptions) defaults(getenv func(string) string) {
 	}
 }
 
-// migrateEKSClient builds the SDK client from the AWS config (credentials,
-// --profile, --region) pointed at the kubeiam endpoint.
+// migrateEKSClient builds the same EKS client the access-entry commands
+// use (credentials, --profile, --region, --auth, --ca-file), pointed at the
+// kubeiam endpoint.
 func migrateEKSClient(ctx context.Context, o *migrateOptions) (*eks.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if o.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(o.profile))
-	}
-	if o.region != "" {
-		opts = append(opts, config.WithRegion(o.region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config (--profile, --region): %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	return eks.NewFromConfig(cfg, func(eo *eks.Options) { eo.BaseEndpoint = aws.String(o.endpoint) }), nil
+	e := eksOptions{endpoint: o.endpoint, clusterName: o.cluster, profile: o.profile, region: o.region, auth: o.auth, caFile: o.caFile}
+	return e.client(ctx)
 }
 
 // readAWSAuthDoc reads and parses aws-auth for the migration.

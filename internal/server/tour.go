@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	"github.com/kubeiam/kubeiam/internal/certs"
+	"github.com/kubeiam/kubeiam/internal/localsts"
 )
 
 // tour prints what dev mode started and what to try next.
 type tour struct {
 	Dir         string
-	Files       awsFiles
+	Files       localsts.AWSFiles
 	AWSURL      string
 	AWSAuthFile string
 	Server      *Server
@@ -57,7 +58,7 @@ func (t tour) print(w io.Writer) {
 	}
 	authnKC, authzKC := t.Server.KubeconfigPaths()
 	c := t.Server.Cluster()
-	dev := t.Files.Profiles["developer"]
+	dev := t.Files.Profiles["developer"].ARN
 	hint := ""
 	if k == "kubeiam" {
 		hint = ` (with kubeiam on PATH: "make build" puts it in bin/)`

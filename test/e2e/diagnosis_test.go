@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,9 +41,14 @@ func TestDoctorPinpointsTheWrongProfile(t *testing.T) {
 	c := cluster(t)
 	kc := c.Kubeconfig(localsts.DevDeveloperUser)
 	mustSucceed(t, kubectl(t, c, localsts.DevCreatorUser, c.Kubeconfig(localsts.DevCreatorUser), "get", "svc")) // discovery cache
-	if r := kubectl(t, c, localsts.DevDeveloperUser, kc, "get", "svc"); r.Code != 1 || r.Stderr != unauthorized {
-		t.Fatalf("kubectl with the wrong profile: exit %d stderr %q, want %q", r.Code, r.Stderr, unauthorized)
-	}
+	// An earlier test may have mapped the developer: kube-apiserver keeps a
+	// successful authentication for 10 seconds after the mapping is gone.
+	eventually(t, "kubectl with the wrong profile to be Unauthorized", func() string {
+		if r := kubectl(t, c, localsts.DevDeveloperUser, kc, "get", "svc"); r.Code != 1 || r.Stderr != unauthorized {
+			return fmt.Sprintf("exit %d stderr %q, want %q", r.Code, r.Stderr, unauthorized)
+		}
+		return ""
+	})
 	args := append([]string{"doctor", "--kubeconfig", kc, "--sts-endpoint", c.STSURL}, serverFlags(c)...)
 	r := run(t, c.Env(""), kubeiamBinary(), args...)
 	if r.Code == 0 {

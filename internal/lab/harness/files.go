@@ -3,7 +3,6 @@ package harness
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -17,53 +16,15 @@ const Region = "us-east-1"
 
 // AWSProfile is one profile of the AWS files the harness writes: an IAM user
 // of the local STS with its long-term key.
-type AWSProfile struct {
-	Name, ARN                    string
-	AccessKeyID, SecretAccessKey string
-}
+type AWSProfile = localsts.Profile
 
 // awsFiles are the shared credentials and config files, one profile per
 // IAM user of the local STS, named after the user.
-type awsFiles struct {
-	Credentials, Config string
-	Profiles            map[string]AWSProfile
-}
+type awsFiles struct{ localsts.AWSFiles }
 
 func writeAWSFiles(dir string, cfg *localsts.Config) (awsFiles, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return awsFiles{}, fmt.Errorf("aws files: %w", err)
-	}
-	f := awsFiles{
-		Credentials: filepath.Join(dir, "credentials"),
-		Config:      filepath.Join(dir, "config"),
-		Profiles:    map[string]AWSProfile{},
-	}
-	var creds, conf strings.Builder
-	for _, acct := range cfg.Accounts {
-		for _, u := range acct.Users {
-			if len(u.AccessKeys) == 0 {
-				continue
-			}
-			k := u.AccessKeys[0]
-			path := u.Path
-			if path == "" {
-				path = "/"
-			}
-			f.Profiles[u.Name] = AWSProfile{
-				Name: u.Name, ARN: "arn:aws:iam::" + acct.ID + ":user" + path + u.Name,
-				AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey,
-			}
-			fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", u.Name, k.AccessKeyID, k.SecretAccessKey)
-			fmt.Fprintf(&conf, "[profile %s]\nregion = %s\noutput = json\n\n", u.Name, Region)
-		}
-	}
-	if err := os.WriteFile(f.Credentials, []byte(creds.String()), 0o600); err != nil {
-		return awsFiles{}, fmt.Errorf("aws files: %w", err)
-	}
-	if err := os.WriteFile(f.Config, []byte(conf.String()), 0o600); err != nil {
-		return awsFiles{}, fmt.Errorf("aws files: %w", err)
-	}
-	return f, nil
+	f, err := cfg.WriteAWSFiles(dir, Region)
+	return awsFiles{f}, err
 }
 
 // awsEnv is the environment that points the AWS CLI, the AWS SDKs and
