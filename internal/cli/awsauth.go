@@ -90,7 +90,7 @@ write.`,
 		awsAuthGetCommand(d, o), awsAuthValidateCommand(d, o),
 		awsAuthAddCommand(d, o, "add-role"), awsAuthAddCommand(d, o, "add-user"),
 		awsAuthAddAccountCommand(d, o), awsAuthAddCommand(d, o, "add-sso"),
-		awsAuthRemoveCommand(d, o), awsAuthRestoreCommand(d, o),
+		awsAuthRemoveCommand(d, o), awsAuthRestoreCommand(d, o), awsAuthDiffCommand(d, o),
 	)
 	for _, c := range cmd.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
@@ -141,6 +141,35 @@ func awsAuthAddCommand(d awsAuthDeps, o *awsAuthOptions, use string) *cobra.Comm
 	f.StringVar(&a.username, "username", "", "Kubernetes username (a template); default the username access entries give")
 	f.StringSliceVar(&a.groups, "groups", nil, "Kubernetes groups, comma-separated; repeatable")
 	f.BoolVar(&a.update, "update", false, "replace the username and groups of an existing entry for the principal")
+	return cmd
+}
+
+// awsAuthDiffCommand is "kubeiam aws-auth diff EDIT ...": the edit
+// commands with --dry-run forced, for those who look for a diff command.
+func awsAuthDiffCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show what a change would do to aws-auth, writing nothing (the same as the change with --dry-run)",
+		Example: `  kubeiam aws-auth diff add-user --arn arn:aws:iam::111122223333:user/alice --groups system:masters
+  kubeiam aws-auth diff remove --arn arn:aws:iam::111122223333:role/Old -f aws-auth.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withExitCode(2, errors.New("diff needs the change to show, e.g. kubeiam aws-auth diff add-user --arn ARN --groups G"))
+		},
+	}
+	for _, c := range []*cobra.Command{
+		awsAuthAddCommand(d, o, "add-role"), awsAuthAddCommand(d, o, "add-user"),
+		awsAuthAddAccountCommand(d, o), awsAuthAddCommand(d, o, "add-sso"), awsAuthRemoveCommand(d, o),
+	} {
+		run := c.RunE
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			o.dryRun = true
+			return run(cmd, args)
+		}
+		c.Args = cobra.NoArgs
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
+		cmd.AddCommand(c)
+	}
 	return cmd
 }
 

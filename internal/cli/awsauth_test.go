@@ -286,3 +286,17 @@ func TestAWSAuthLiveCreatesTheConfigMap(t *testing.T) {
 		t.Errorf("validate: exit %d: %s", code, out)
 	}
 }
+
+func TestAWSAuthDiffCommandWritesNothing(t *testing.T) {
+	path := awsAuthTempFile(t, "aws-auth.yaml", awsAuthFile)
+	out, _, code := runAWSAuth(t, nil, "diff", "remove", "-f", path, "--arn", "arn:aws:iam::111122223333:user/alice")
+	if code != 0 || !strings.Contains(out, "-- userarn: arn:aws:iam::111122223333:user/alice") {
+		t.Fatalf("exit %d, want the removal's diff:\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(path); string(b) != awsAuthFile {
+		t.Fatalf("diff changed the file:\n%s", b)
+	}
+	if _, stderr, code := runAWSAuth(t, nil, "diff"); code != 2 || !strings.Contains(stderr, "diff needs the change to show") {
+		t.Errorf("bare diff: exit %d, stderr %q", code, stderr)
+	}
+}
