@@ -203,7 +203,8 @@ func TestDevModeTour(t *testing.T) {
 	}
 }
 
-// The AWS CLI's step of the tour works as printed.
+// The AWS CLI v2 works against the dev server: STS through the local STS,
+// and the EKS access-entry calls through the access-management API.
 func TestDevModeAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the AWS CLI")
@@ -212,13 +213,57 @@ func TestDevModeAWSCLI(t *testing.T) {
 		t.Skip("/usr/bin/aws (AWS CLI v2) not installed; make tools installs it")
 	}
 	d := startDev(t)
-	cmd := exec.Command("/usr/bin/aws", "sts", "get-caller-identity", "--endpoint-url", d.env["KUBEIAM_AWS_ENDPOINT"], "--output", "text", "--query", "Arn")
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=/usr/bin:/bin", "AWS_PROFILE=developer",
-		"AWS_CONFIG_FILE=" + d.env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE=" + d.env["AWS_SHARED_CREDENTIALS_FILE"],
-		"AWS_REGION=" + d.env["AWS_REGION"], "AWS_EC2_METADATA_DISABLED=true"}
-	out, err := cmd.CombinedOutput()
-	if want := "arn:aws:iam::111122223333:user/developer\n"; err != nil || string(out) != want {
-		t.Errorf("aws sts get-caller-identity = %q, %v; want %q", out, err, want)
+	home := t.TempDir()
+	// The Debian AWS CLI predates access entries; give it the EKS model
+	// that has them, where "aws configure add-model" would put it.
+	model, err := os.ReadFile(filepath.Join("..", "api", "testdata", "awscli-models", "eks", "2017-11-01", "service-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelDir := filepath.Join(home, ".aws", "models", "eks", "2017-11-01")
+	if err := os.MkdirAll(modelDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(modelDir, "service-2.json"), model, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	aws := func(profile string, args ...string) (string, error) {
+		cmd := exec.Command("/usr/bin/aws", append(args, "--endpoint-url", d.env["KUBEIAM_AWS_ENDPOINT"], "--output", "text")...)
+		cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "AWS_PROFILE=" + profile,
+			"AWS_CONFIG_FILE=" + d.env["AWS_CONFIG_FILE"], "AWS_SHARED_CREDENTIALS_FILE=" + d.env["AWS_SHARED_CREDENTIALS_FILE"],
+			"AWS_REGION=" + d.env["AWS_REGION"], "AWS_EC2_METADATA_DISABLED=true"}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	dev := "arn:aws:iam::111122223333:user/developer"
+	if out, err := aws("developer", "sts", "get-caller-identity", "--query", "Arn"); err != nil || out != dev+"\n" {
+		t.Errorf("aws sts get-caller-identity = %q, %v; want %q", out, err, dev)
+	}
+	steps := []struct {
+		profile string
+		args    []string
+		want    string
+	}{
+		{"creator", []string{"eks", "describe-cluster", "--name", DevClusterID, "--query", "cluster.accessConfig.authenticationMode"}, "CONFIG_MAP\n"},
+		{"creator", []string{"eks", "update-cluster-config", "--name", DevClusterID, "--access-config", "authenticationMode=API_AND_CONFIG_MAP", "--query", "update.status"}, "Successful\n"},
+		{"creator", []string{"eks", "create-access-entry", "--cluster-name", DevClusterID, "--principal-arn", dev, "--query", "accessEntry.username"}, dev + "\n"},
+		{"creator", []string{"eks", "associate-access-policy", "--cluster-name", DevClusterID, "--principal-arn", dev,
+			"--policy-arn", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "--access-scope", "type=cluster", "--query", "associatedAccessPolicy.policyArn"},
+			"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy\n"},
+	}
+	for _, st := range steps {
+		if out, err := aws(st.profile, st.args...); err != nil || out != st.want {
+			t.Fatalf("aws %s: %q, %v; want %q", strings.Join(st.args, " "), out, err, st.want)
+		}
+	}
+	// The developer, now with an entry, is authenticated by the webhook.
+	tr := d.review(t, d.token(t, localsts.DevDeveloperUser))
+	if !tr.Status.Authenticated || tr.Status.User.Username != dev {
+		t.Errorf("developer after aws eks create-access-entry: %+v", tr.Status)
+	}
+	// And is no manager.
+	if out, err := aws("developer", "eks", "list-access-entries", "--cluster-name", DevClusterID); err == nil || !strings.Contains(out, "AccessDeniedException") {
+		t.Errorf("developer listing access entries: %q, %v; want AccessDeniedException", out, err)
 	}
 }
 
