@@ -24,6 +24,8 @@ type serverFlags struct {
 	managers                []string
 	logFormat, logLevel     string
 	stsTimeout              string
+	ec2PrivateDNS           bool
+	ec2Endpoint             string
 }
 
 func newServerCommand(s IO) *cobra.Command {
@@ -102,6 +104,8 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 	fl.StringVar(&f.awsAuthFile, "aws-auth-file", "", "aws-auth ConfigMap manifest or data file, reloaded on change")
 	fl.BoolVar(&f.awsAuthConfigMap, "aws-auth-configmap", false, "watch kube-system/aws-auth through the Kubernetes API")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --aws-auth-configmap (default: in-cluster)")
+	fl.BoolVar(&f.ec2PrivateDNS, "ec2-private-dns", false, "resolve {{EC2PrivateDNSName}} through EC2 DescribeInstances (credentials from the AWS default chain)")
+	fl.StringVar(&f.ec2Endpoint, "ec2-endpoint", "", "with --ec2-private-dns: send EC2 requests here (VPC endpoint, proxy)")
 	fl.StringVar(&f.logFormat, "log-format", "", "text or json (default text)")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
 	return cmd
@@ -136,6 +140,8 @@ func (f *serverFlags) load(fl *pflag.FlagSet) (config.Server, error) {
 	set("aws-auth-file", func() { cfg.AWSAuth.File = f.awsAuthFile })
 	set("aws-auth-configmap", func() { cfg.AWSAuth.ConfigMap = f.awsAuthConfigMap })
 	set("kubeconfig", func() { cfg.AWSAuth.Kubeconfig = f.kubeconfig })
+	set("ec2-private-dns", func() { cfg.EC2.Enabled = f.ec2PrivateDNS })
+	set("ec2-endpoint", func() { cfg.EC2.Endpoint = f.ec2Endpoint })
 	set("log-format", func() { cfg.Log.Format = f.logFormat })
 	set("log-level", func() { cfg.Log.Level = f.logLevel })
 	var err error

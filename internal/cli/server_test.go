@@ -40,6 +40,7 @@ func TestServerConfigErrorsNameTheField(t *testing.T) {
 		{"bad timeout", []string{"server", "-i", "x", "--sts-timeout", "soon"}, "--sts-timeout"},
 		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--dev and --config do not go together"},
 		{"bad log format", []string{"server", "-i", "x", "--log-format", "xml"}, "log format"},
+		{"bad ec2 endpoint", []string{"server", "-i", "x", "--ec2-private-dns", "--ec2-endpoint", "ftp://ec2"}, "ec2.endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

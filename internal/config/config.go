@@ -53,6 +53,20 @@ type Server struct {
 	DecisionLogSize int `json:"decisionLogSize"`
 	// CacheSize is how many verified identities stay cached.
 	CacheSize int `json:"cacheSize"`
+	// EC2 configures the EC2 lookups behind {{EC2PrivateDNSName}}.
+	EC2 EC2 `json:"ec2"`
+}
+
+// EC2 configures resolving {{EC2PrivateDNSName}} through EC2
+// DescribeInstances, with credentials from the AWS default chain.
+type EC2 struct {
+	// Enabled turns the lookups on; without them a mapping that uses
+	// {{EC2PrivateDNSName}} denies with EC2_PRIVATE_DNS_UNAVAILABLE.
+	Enabled bool `json:"enabled"`
+	// Region is where the nodes run; defaults to the server's region.
+	Region string `json:"region"`
+	// Endpoint, when set, receives every EC2 call (a VPC endpoint, a proxy).
+	Endpoint string `json:"endpoint"`
 }
 
 // TLS names a serving certificate and key.
@@ -119,6 +133,7 @@ func (c *Server) Defaults() {
 	}
 	def(&c.Partition, "aws")
 	def(&c.Region, "us-east-1")
+	def(&c.EC2.Region, c.Region)
 	def(&c.Listen, "127.0.0.1:21362")
 	def(&c.StateDir, "/var/lib/kubeiam")
 	def(&c.AuthenticationMode, "CONFIG_MAP")
@@ -158,6 +173,14 @@ func (c *Server) Validate() error {
 		add("partition", "unknown partition %q (known: %s)", c.Partition, strings.Join(parts.IDs(), ", "))
 	} else if !p.HasRegion(c.Region) {
 		add("region", "%q is not a region of partition %s", c.Region, c.Partition)
+	}
+	if p, ok := parts.Lookup(c.Partition); ok && !p.HasRegion(c.EC2.Region) {
+		add("ec2.region", "%q is not a region of partition %s", c.EC2.Region, c.Partition)
+	}
+	if c.EC2.Endpoint != "" {
+		if err := validURL(c.EC2.Endpoint); err != nil {
+			add("ec2.endpoint", "%v", err)
+		}
 	}
 	if c.AccountID != "" && !arn.ValidAccount(c.AccountID) {
 		add("accountID", "%q is not a 12-digit account ID", c.AccountID)

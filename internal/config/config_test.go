@@ -39,6 +39,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"bad sts endpoint", func(c *Server) { c.STSEndpoint = "ftp://x" }, "stsEndpoint"},
 		{"bad manager", func(c *Server) { c.Managers = []string{"nope"} }, "managers[0]"},
 		{"bad log format", func(c *Server) { c.Log.Format = "xml" }, "log.format"},
+		{"ec2 region outside partition", func(c *Server) { c.EC2.Region = "cn-north-1" }, "ec2.region"},
+		{"bad ec2 endpoint", func(c *Server) { c.EC2.Endpoint = "ec2.internal:443" }, "ec2.endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,5 +69,27 @@ func TestLoadRejectsUnknownFields(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Fatal("Load(missing) succeeded")
+	}
+}
+
+func TestEC2RegionDefaultsToTheServers(t *testing.T) {
+	c := Server{ClusterID: "demo", Region: "eu-west-1"}
+	c.Defaults()
+	if c.EC2.Region != "eu-west-1" || c.EC2.Enabled {
+		t.Fatalf("ec2 = %+v; want disabled, in the server's region", c.EC2)
+	}
+	c = Server{ClusterID: "demo", Region: "eu-west-1", EC2: EC2{Enabled: true, Region: "us-west-2", Endpoint: "http://127.0.0.1:4566"}}
+	c.Defaults()
+	if err := c.Validate(); err != nil || c.EC2.Region != "us-west-2" {
+		t.Fatalf("Validate = %v, ec2 = %+v; want valid, region kept", err, c.EC2)
+	}
+}
+
+func TestLoadReadsEC2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "server.yaml")
+	os.WriteFile(path, []byte("clusterID: demo\nec2:\n  enabled: true\n  endpoint: http://127.0.0.1:4566\n"), 0o600)
+	c, err := Load(path)
+	if err != nil || !c.EC2.Enabled || c.EC2.Endpoint != "http://127.0.0.1:4566" {
+		t.Fatalf("Load = %+v, %v", c.EC2, err)
 	}
 }

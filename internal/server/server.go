@@ -21,6 +21,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/certs"
 	"github.com/kubeiam/kubeiam/internal/config"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
+	"github.com/kubeiam/kubeiam/internal/ec2dns"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/metrics"
 	"github.com/kubeiam/kubeiam/internal/resolve"
@@ -142,7 +143,20 @@ func (s *Server) setup() error {
 		s.log.Warn("configured cluster creator differs from the stored one; the stored one is kept",
 			"stored", cluster.CreatorARN, "configured", cfg.ClusterCreatorARN)
 	}
-	if s.mapper, err = NewMapper(s.store, resolve.Options{}); err != nil {
+	var resolveOpts resolve.Options
+	if cfg.EC2.Enabled {
+		client, err := ec2dns.NewClient(context.Background(), ec2dns.ClientConfig{Region: cfg.EC2.Region, Endpoint: cfg.EC2.Endpoint})
+		if err != nil {
+			return err
+		}
+		dns, err := ec2dns.New(ec2dns.Config{Client: client, Now: s.opts.Now, Metrics: s.metrics.Registry, Logger: s.log})
+		if err != nil {
+			return err
+		}
+		resolveOpts.EC2PrivateDNSName = dns.Resolver
+		s.log.Info("EC2 private DNS lookups enabled", "region", cfg.EC2.Region, "endpoint", cfg.EC2.Endpoint)
+	}
+	if s.mapper, err = NewMapper(s.store, resolveOpts); err != nil {
 		return fmt.Errorf("read access entries: %w", err)
 	}
 	s.verifier, err = sts.NewVerifier(sts.VerifierConfig{
