@@ -117,29 +117,6 @@ func runAccess(t *testing.T, endpoint string, build func(IO) *cobra.Command, arg
 	return out.String(), errOut.String(), code
 }
 
-// checkAccessGolden compares got with testdata/accessmgmt/NAME;
-// KUBEIAM_UPDATE_GOLDEN=1 rewrites the file instead.
-func checkAccessGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "accessmgmt", name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
 const devARN = "arn:aws:iam::111122223333:user/developer"
 
 func TestAccessManagementCommands(t *testing.T) {
@@ -180,7 +157,7 @@ func TestAccessManagementCommands(t *testing.T) {
 			if code != s.code {
 				t.Errorf("exit %d, want %d; stderr: %s", code, s.code, errOut)
 			}
-			checkAccessGolden(t, s.golden, out+errOut)
+			golden(t, "accessmgmt/"+s.golden, out+errOut)
 		})
 	}
 }

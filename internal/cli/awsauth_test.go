@@ -41,26 +41,6 @@ data:
       groups: [devs]
 `
 
-// checkAWSAuthGolden compares got with testdata/awsauth/NAME;
-// KUBEIAM_UPDATE_GOLDEN=1 rewrites it.
-func checkAWSAuthGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "awsauth", name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n%s", path, got)
-	}
-}
-
 // runAWSAuth runs "aws-auth args..." with client as the cluster and returns
 // stdout, stderr as Main prints it, and the exit code.
 func runAWSAuth(t *testing.T, client kubernetes.Interface, args ...string) (string, string, int) {
@@ -106,7 +86,7 @@ func TestAWSAuthGetGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			checkAWSAuthGolden(t, "get."+format, out)
+			golden(t, "awsauth/"+"get."+format, out)
 		})
 	}
 }
@@ -136,7 +116,7 @@ func TestAWSAuthFileEdits(t *testing.T) {
 				t.Fatal(err)
 			}
 			out = strings.ReplaceAll(out, path, "aws-auth.yaml")
-			checkAWSAuthGolden(t, tt.name+".golden", out+"=== aws-auth.yaml ===\n"+string(written))
+			golden(t, "awsauth/"+tt.name+".golden", out+"=== aws-auth.yaml ===\n"+string(written))
 		})
 	}
 }
@@ -212,7 +192,7 @@ func TestAWSAuthValidate(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	out = strings.ReplaceAll(out+stderr, bad, "aws-auth.yaml")
-	checkAWSAuthGolden(t, "validate-errors.golden", out)
+	golden(t, "awsauth/"+"validate-errors.golden", out)
 
 	syntax := awsAuthTempFile(t, "aws-auth.yaml", "mapUsers: |\n  - userarn: x\n    groups: [a\n")
 	_, stderr, code = runAWSAuth(t, nil, "validate", "-f", syntax)
@@ -244,7 +224,7 @@ func TestAWSAuthLiveChangeBackupAndRestore(t *testing.T) {
 	}
 	backup := filepath.Join(dir, "aws-auth-backup-20260304T050607Z.yaml")
 	out = strings.ReplaceAll(out, dir, "DIR")
-	checkAWSAuthGolden(t, "live-add-user.golden", out)
+	golden(t, "awsauth/"+"live-add-user.golden", out)
 	cm, err := f.CoreV1().ConfigMaps("kube-system").Get(context.Background(), "aws-auth", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +236,7 @@ func TestAWSAuthLiveChangeBackupAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAWSAuthGolden(t, "backup.yaml", string(b))
+	golden(t, "awsauth/"+"backup.yaml", string(b))
 
 	if _, stderr, code := runAWSAuth(t, f, "restore", backup, "--backup-dir", dir); code != 0 {
 		t.Fatalf("restore: exit %d: %s", code, stderr)

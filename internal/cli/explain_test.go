@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,26 +10,6 @@ import (
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/explain"
 )
-
-// checkDiagGolden compares got with testdata/DIR/NAME; KUBEIAM_UPDATE_GOLDEN=1
-// rewrites the file instead.
-func checkDiagGolden(t *testing.T, dir, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", dir, name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 func offlineDiagDeps() (diagDeps, *bytes.Buffer) {
 	var out bytes.Buffer
@@ -65,7 +43,7 @@ func TestExplainOffline(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
 			}
-			checkDiagGolden(t, "explain", tt.golden, out.String())
+			golden(t, "explain"+"/"+tt.golden, out.String())
 		})
 	}
 }

@@ -134,7 +134,7 @@ func TestMigratePlanOffline(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	checkAWSAuthGolden(t, "migrate-plan.golden", out)
+	golden(t, "awsauth/"+"migrate-plan.golden", out)
 
 	bad := awsAuthTempFile(t, "bad.json", `{"not": "a list"}`)
 	if _, stderr, code := runMigrate(t, nil, "plan", "-f", file, "--access-entries", bad); code != 2 || !strings.Contains(stderr, "describe-access-entry") {

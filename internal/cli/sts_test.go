@@ -105,29 +105,6 @@ func (r *stsRun) whoami(t *testing.T, key, secret string) (string, error) {
 	return aws.ToString(out.Arn), nil
 }
 
-// checkSTSGolden compares got with testdata/sts/NAME; KUBEIAM_UPDATE_GOLDEN=1
-// rewrites the file instead.
-func checkSTSGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "sts", name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
 func TestSTSCommandDevIdentities(t *testing.T) {
 	saved := filepath.Join(t.TempDir(), "dev-sts.yaml")
 	r, err := startSTS(t, "--write-config", saved)
@@ -135,7 +112,7 @@ func TestSTSCommandDevIdentities(t *testing.T) {
 		t.Fatal(err)
 	}
 	banner := strings.ReplaceAll(r.out.String(), r.addr.String(), "127.0.0.1:PORT")
-	checkSTSGolden(t, "dev.txt", strings.ReplaceAll(banner, saved, "dev-sts.yaml"))
+	golden(t, "sts/"+"dev.txt", strings.ReplaceAll(banner, saved, "dev-sts.yaml"))
 
 	data, err := os.ReadFile(saved)
 	if err != nil {

@@ -153,7 +153,7 @@ func TestTokenPrintsTheExecCredentialKubectlAskedFor(t *testing.T) {
 			if r.stderr != "" {
 				t.Errorf("stderr = %q, want nothing", r.stderr)
 			}
-			compareGolden(t, tt.golden, r.stdout)
+			golden(t, tt.golden, r.stdout)
 			ec := parseExecCredential(t, r.stdout)
 			if ec.Kind != "ExecCredential" || ec.Status.ExpirationTimestamp != "2026-03-14T15:23:26Z" {
 				t.Errorf("kind %q, expirationTimestamp %q", ec.Kind, ec.Status.ExpirationTimestamp)
@@ -163,23 +163,6 @@ func TestTokenPrintsTheExecCredentialKubectlAskedFor(t *testing.T) {
 				t.Errorf("token host = %q", req.Endpoint.Host)
 			}
 		})
-	}
-}
-
-func compareGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n got %s\nwant %s", path, got, want)
 	}
 }
 

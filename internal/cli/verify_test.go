@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -87,26 +85,6 @@ func verifyToken(t *testing.T, o tokentest.Options) string {
 	return tokentest.Token(t, o)
 }
 
-// checkGolden compares got with testdata/verify/NAME; KUBEIAM_UPDATE_GOLDEN=1
-// rewrites the file instead.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "verify", name)
-	if os.Getenv("KUBEIAM_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with KUBEIAM_UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
 // assertNoToken fails if any output contains the token or a piece of it.
 func assertNoToken(t *testing.T, tok string, outputs ...string) {
 	t.Helper()
@@ -141,7 +119,7 @@ func TestVerifyCommandVerified(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 			}
-			checkGolden(t, tt.golden, out)
+			golden(t, "verify/"+tt.golden, out)
 			assertNoToken(t, tok, out, errOut)
 		})
 	}
@@ -192,7 +170,7 @@ func TestVerifyCommandRefused(t *testing.T) {
 				}
 			}
 			if tt.golden != "" {
-				checkGolden(t, tt.golden, out)
+				golden(t, "verify/"+tt.golden, out)
 			} else if out != "" {
 				t.Errorf("stdout = %q, want nothing", out)
 			}
