@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +28,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/metrics"
 	"github.com/kubeiam/kubeiam/internal/store"
 	"github.com/kubeiam/kubeiam/internal/store/memory"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // t0 is the API's clock in tests; the local STS uses the real clock, which
@@ -45,24 +44,6 @@ const (
 	adminPolicy   = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fixture is a local STS and the API on one loopback server, as the dev
 // server mounts them: /clusters/ and /access-policies to the API, the rest
 // to the STS.
@@ -72,8 +53,8 @@ type fixture struct {
 	store   *store.Store
 	api     *Handler
 	url     string
-	audit   *syncBuffer
-	logs    *syncBuffer
+	audit   *testutil.SyncBuffer
+	logs    *testutil.SyncBuffer
 	metrics *metrics.Metrics
 }
 
@@ -87,7 +68,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.mode == "" {
 		o.mode = access.ModeConfigMap
 	}
-	f := &fixture{stsCfg: localsts.DevConfig(rand.NewChaCha8([32]byte{1})), audit: &syncBuffer{}, logs: &syncBuffer{}, metrics: metrics.New()}
+	f := &fixture{stsCfg: localsts.DevConfig(rand.NewChaCha8([32]byte{1})), audit: &testutil.SyncBuffer{}, logs: &testutil.SyncBuffer{}, metrics: metrics.New()}
 	var err error
 	if f.sts, err = localsts.New(f.stsCfg, localsts.Options{Rand: rand.NewChaCha8([32]byte{2})}); err != nil {
 		t.Fatal(err)

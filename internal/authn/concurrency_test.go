@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kubeiam/kubeiam/internal/localsts"
 )
@@ -60,10 +60,10 @@ func TestAuthenticateConcurrentIdenticalTokensShareOneSTSCall(t *testing.T) {
 			t.Errorf("caller %d: Class %s, username %q", i, out.Class, out.Result.Username)
 		}
 	}
-	if got := testutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("shared")); got != n-1 {
+	if got := promtestutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("shared")); got != n-1 {
 		t.Errorf("shared lookups = %v, want %d", got, n-1)
 	}
-	if got := testutil.ToFloat64(e.metrics.STSCalls.WithLabelValues("ok", "us-east-1")); got != 1 {
+	if got := promtestutil.ToFloat64(e.metrics.STSCalls.WithLabelValues("ok", "us-east-1")); got != 1 {
 		t.Errorf("sts_calls_total{ok,us-east-1} = %v, want 1", got)
 	}
 	if out := e.authenticate(tok); !out.Cached || e.sts.Calls() != 1 {

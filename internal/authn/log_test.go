@@ -1,42 +1,24 @@
 package authn
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+
 
 	"github.com/kubeiam/kubeiam/internal/authn/authntest"
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/resolve"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // records decodes the JSON log lines.
-func (s *syncBuffer) records(t *testing.T) []map[string]any {
+func logRecords(t *testing.T, s *testutil.SyncBuffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
@@ -95,7 +77,7 @@ func TestAuthenticateLogsDecisionsWithoutTheToken(t *testing.T) {
 		t.Errorf("log contains the malformed token's payload:\n%s", logText)
 	}
 
-	recs := e.logs.records(t)
+	recs := logRecords(t, e.logs)
 	if len(recs) != 5 {
 		t.Fatalf("%d log records, want 5:\n%s", len(recs), logText)
 	}
@@ -183,7 +165,7 @@ func TestAuthenticateGrantedRecordListsPolicies(t *testing.T) {
 		recs[0].Source != "accessEntry" {
 		t.Errorf("records = %+v", recs)
 	}
-	if l := e.logs.records(t); len(l) != 1 || l[0]["policies"] == nil {
+	if l := logRecords(t, e.logs); len(l) != 1 || l[0]["policies"] == nil {
 		t.Errorf("log = %v, want the policies", l)
 	}
 }

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kubeiam/kubeiam/internal/authn/authntest"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/metrics"
 	"github.com/kubeiam/kubeiam/internal/resolve"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token"
 )
 
@@ -41,14 +42,14 @@ type env struct {
 	sts     *authntest.STS
 	mapper  *authntest.Mapper
 	svc     *Service
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 	log     *decisionlog.Log
 	metrics *metrics.Metrics
 }
 
 func newEnv(t *testing.T, cacheSize int) *env {
 	t.Helper()
-	e := &env{clock: authntest.NewClock(), logs: &syncBuffer{}, log: decisionlog.New(100), metrics: metrics.New()}
+	e := &env{clock: authntest.NewClock(), logs: &testutil.SyncBuffer{}, log: decisionlog.New(100), metrics: metrics.New()}
 	e.sts = authntest.StartSTS(t, e.clock)
 	e.mapper = authntest.NewMapper(authntest.Snapshot(t, "CONFIG_MAP", awsAuth), resolve.Options{})
 	svc, err := New(Config{
@@ -260,10 +261,10 @@ func TestAuthenticateCachesIdentityUntilTokenExpiry(t *testing.T) {
 				s.name, out.Class, out.Cached, e.sts.Calls(), s.wantClass, s.wantCached, s.wantCalls)
 		}
 	}
-	if got := testutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("hit")); got != 2 {
+	if got := promtestutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("hit")); got != 2 {
 		t.Errorf("cache hits = %v, want 2", got)
 	}
-	if got := testutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("miss")); got != 1 {
+	if got := promtestutil.ToFloat64(e.metrics.CacheLookups.WithLabelValues("miss")); got != 1 {
 		t.Errorf("cache misses = %v, want 1", got)
 	}
 	if n := e.svc.cache.len(); n != 0 {

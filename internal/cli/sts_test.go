@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,30 +18,12 @@ import (
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
-// while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // stsRun is one "kubeiam sts" running in the background.
 type stsRun struct {
-	out, err *syncBuffer
+	out, err *testutil.SyncBuffer
 	addr     net.Addr
 	cancel   context.CancelFunc
 	done     chan error
@@ -52,7 +33,7 @@ type stsRun struct {
 // random source and waits until it serves (or fails).
 func startSTS(t *testing.T, args ...string) (*stsRun, error) {
 	t.Helper()
-	r := &stsRun{out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan error, 1)}
+	r := &stsRun{out: &testutil.SyncBuffer{}, err: &testutil.SyncBuffer{}, done: make(chan error, 1)}
 	ready := make(chan net.Addr, 1)
 	d := stsDeps{
 		IO:     IO{In: strings.NewReader(""), Out: r.out, Err: r.err, Getenv: func(string) string { return "" }, Now: time.Now},

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/lab/kubeapiserver"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // kubernetesService is "kubectl get svc" listing only the kubernetes service.
@@ -34,7 +34,7 @@ func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errs syncBuffer
+	var out, errs testutil.SyncBuffer
 	ready, done := make(chan struct{}), make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{Dir: dir, KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: kubeiam, Command: kubeiam,
@@ -260,22 +260,4 @@ func processesMentioning(dir string) []string {
 		found = append(found, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 	}
 	return found
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -11,12 +11,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // seeded returns a deterministic random source for dev configs and
@@ -27,35 +28,17 @@ func seeded(seed uint64) io.Reader {
 	return rand.NewChaCha8(s)
 }
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is a running server with the dev identities.
 type fixture struct {
 	cfg   *Config
 	srv   *Server
 	http  *httptest.Server
-	clock *fakeClock
+	clock *testutil.Clock
 }
 
 // start runs a server on loopback. With a nil clock it uses the real one,
 // which the AWS CLI and SDK sign with.
-func start(t *testing.T, clock *fakeClock) *fixture {
+func start(t *testing.T, clock *testutil.Clock) *fixture {
 	t.Helper()
 	cfg := DevConfig(seeded(1))
 	opts := Options{Rand: seeded(2)}

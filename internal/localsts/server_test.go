@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token/tokentest"
 )
 
@@ -19,7 +20,7 @@ var epoch = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 const devRoleARN = "arn:aws:iam::111122223333:role/admin"
 
 func TestGetCallerIdentitySigned(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	creator, developer := f.key(DevCreatorUser), f.key(DevDeveloperUser)
 	wrongSecret := creds(creator)
 	wrongSecret.SecretAccessKey = developer.SecretAccessKey
@@ -60,7 +61,7 @@ func TestGetCallerIdentitySigned(t *testing.T) {
 }
 
 func TestGetCallerIdentityPresigned(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	k := f.key(DevDeveloperUser)
 	base := tokentest.Options{Host: "sts.us-east-1.amazonaws.com", ClusterID: "demo",
 		AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SignedAt: epoch}
@@ -98,7 +99,7 @@ func TestGetCallerIdentityPresigned(t *testing.T) {
 }
 
 func TestAssumeRole(t *testing.T) {
-	clock := &fakeClock{t: epoch}
+	clock := testutil.NewClock(epoch)
 	f := start(t, clock)
 	developer, creator := creds(f.key(DevDeveloperUser)), creds(f.key(DevCreatorUser))
 	sso := "arn:aws:iam::111122223333:role" + DevSSORolePath + DevSSORole
@@ -160,7 +161,7 @@ func TestAssumeRole(t *testing.T) {
 }
 
 func TestAssumeRoleSessionLifecycle(t *testing.T) {
-	clock := &fakeClock{t: epoch}
+	clock := testutil.NewClock(epoch)
 	f := start(t, clock)
 	developer := creds(f.key(DevDeveloperUser))
 	form := url.Values{"Action": {"AssumeRole"}, "Version": {APIVersion}, "RoleArn": {devRoleARN},
@@ -207,7 +208,7 @@ func TestAssumeRoleSessionLifecycle(t *testing.T) {
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
-		clock.Add(15 * time.Minute)
+		clock.Advance(15 * time.Minute)
 		if _, got := f.call(t, sc, gci(), clock.Now()); errorCode(got) != CodeExpiredToken {
 			t.Errorf("got %v, want ExpiredToken", got)
 		}
@@ -218,7 +219,7 @@ func TestAssumeRoleSessionLifecycle(t *testing.T) {
 }
 
 func TestSessionsAreBounded(t *testing.T) {
-	clock := &fakeClock{t: epoch}
+	clock := testutil.NewClock(epoch)
 	srv, err := New(DevConfig(seeded(1)), Options{Now: clock.Now, Rand: seeded(3), MaxSessions: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestSessionsAreBounded(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	developer := creds(f.key(DevDeveloperUser))
 	tests := []struct {
 		name       string
@@ -265,7 +266,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestUnsignedAndMalformedRequests(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	tests := []struct {
 		name       string
 		method     string
@@ -304,7 +305,7 @@ func TestUnsignedAndMalformedRequests(t *testing.T) {
 }
 
 func TestXMLRendering(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	req, err := http.NewRequest(http.MethodGet, f.http.URL+"/?Action=GetCallerIdentity&Version=2011-06-15", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 func TestPresignedPayloadHashes(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	k := creds(f.key(DevCreatorUser))
 	tests := []struct {
 		name        string
@@ -42,7 +44,7 @@ func TestPresignedPayloadHashes(t *testing.T) {
 }
 
 func TestContentSHA256Header(t *testing.T) {
-	f := start(t, &fakeClock{t: epoch})
+	f := start(t, testutil.NewClock(epoch))
 	k := creds(f.key(DevCreatorUser))
 	body := gci().Encode()
 	tests := []struct {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -21,40 +20,23 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 
 	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // devServer is a running "kubeiam server --dev" on random loopback ports.
 type devServer struct {
 	dir    string
 	env    map[string]string
 	client *http.Client
-	out    *syncBuffer
-	log    *syncBuffer
+	out    *testutil.SyncBuffer
+	log    *testutil.SyncBuffer
 	stop   func() error
 }
 
 func startDev(t *testing.T) *devServer {
 	t.Helper()
-	d := &devServer{dir: t.TempDir(), out: &syncBuffer{}, log: &syncBuffer{}}
+	d := &devServer{dir: t.TempDir(), out: &testutil.SyncBuffer{}, log: &testutil.SyncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

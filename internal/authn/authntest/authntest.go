@@ -31,6 +31,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/resolve"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token/tokentest"
 )
 
@@ -50,27 +51,10 @@ const (
 var Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // Clock is a settable clock, safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type Clock = testutil.Clock
 
 // NewClock returns a clock at Start.
-func NewClock() *Clock { return &Clock{t: Start} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func NewClock() *Clock { return testutil.NewClock(Start) }
 
 // STS is a local STS with the dev identities, served on 127.0.0.1. It
 // counts the GetCallerIdentity requests it receives, can hold them until

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 func TestProgressOffATerminalPrintsALineEveryInterval(t *testing.T) {
@@ -52,7 +54,7 @@ func TestProgressOnATerminalRedrawsOneLine(t *testing.T) {
 // TestProgressRunStopsItsGoroutine checks the driver: ticks arrive while the
 // step runs, none after stop, and stop can be called twice.
 func TestProgressRunStopsItsGoroutine(t *testing.T) {
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	p := newProgress(&out, true, "step")
 	stop := p.run(time.Now)
 	time.Sleep(500 * time.Millisecond)
