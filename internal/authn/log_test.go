@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/kubeiam/kubeiam/internal/authn/authntest"
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
