@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -101,19 +100,9 @@ func runAccess(t *testing.T, endpoint string, build func(IO) *cobra.Command, arg
 			return ""
 		}}
 	cmd := build(s)
-	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	code := 0
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		errOut.WriteString("error: " + err.Error() + "\n")
-		code = 1
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-	}
+	code := execute(context.Background(), cmd, &errOut, args)
 	return out.String(), errOut.String(), code
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,20 +52,10 @@ func runAWSAuth(t *testing.T, client kubernetes.Interface, args ...string) (stri
 		}
 		return client, nil
 	}})
-	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	if err == nil {
-		return out.String(), errOut.String(), 0
-	}
-	fmt.Fprintf(&errOut, "error: %v\n", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return out.String(), errOut.String(), ee.code
-	}
-	return out.String(), errOut.String(), 1
+	code := execute(context.Background(), cmd, &errOut, args)
+	return out.String(), errOut.String(), code
 }
 
 func awsAuthTempFile(t *testing.T, name, content string) string {

@@ -31,20 +31,10 @@ import (
 func runDiagCmd(t *testing.T, cmd *cobra.Command, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	if err == nil {
-		return out.String(), errOut.String(), 0
-	}
-	fmt.Fprintf(&errOut, "error: %v\n", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return out.String(), errOut.String(), ee.code
-	}
-	return out.String(), errOut.String(), 1
+	code := execute(context.Background(), cmd, &errOut, args)
+	return out.String(), errOut.String(), code
 }
 
 // diagEnv is the real chain on loopback: a local STS, the STS verifier,

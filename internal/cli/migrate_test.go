@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -107,20 +106,10 @@ func runMigrate(t *testing.T, m *migrateAPI, args ...string) (string, string, in
 		},
 	}
 	cmd := newMigrateCommandWith(d)
-	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	if err == nil {
-		return out.String(), errOut.String(), 0
-	}
-	fmt.Fprintf(&errOut, "error: %v\n", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return out.String(), errOut.String(), ee.code
-	}
-	return out.String(), errOut.String(), 1
+	code := execute(context.Background(), cmd, &errOut, args)
+	return out.String(), errOut.String(), code
 }
 
 func TestMigratePlanOffline(t *testing.T) {

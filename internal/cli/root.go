@@ -86,19 +86,27 @@ all on loopback, with a guided tour.`,
 
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, s IO, args []string) int {
-	root := NewRootCommand(s)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return execute(ctx, NewRootCommand(s), s.Err, args)
+}
+
+// execute runs cmd with args, prints its error the way the kubeiam binary
+// does, and returns the exit code: the one an error carries, 2 for an
+// unknown command, 1 for any other failure. Main and the command tests
+// share it.
+func execute(ctx context.Context, cmd *cobra.Command, errOut io.Writer, args []string) int {
+	cmd.SetArgs(args)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(s.Err, "error: %v\n", err)
+	fmt.Fprintf(errOut, "error: %v\n", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") {
-		fmt.Fprintln(s.Err, "Run 'kubeiam --help' for the list of commands.")
+		fmt.Fprintln(errOut, "Run 'kubeiam --help' for the list of commands.")
 		return 2
 	}
 	return 1

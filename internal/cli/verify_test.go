@@ -2,8 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -58,20 +57,10 @@ func runVerifyCmd(t *testing.T, stdin string, args ...string) (string, string, i
 	var out, errOut bytes.Buffer
 	s := IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }, Now: func() time.Time { return verifyNow }}
 	cmd := newVerifyCommand(s)
-	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	if err == nil {
-		return out.String(), errOut.String(), 0
-	}
-	fmt.Fprintf(&errOut, "error: %v\n", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return out.String(), errOut.String(), ee.code
-	}
-	return out.String(), errOut.String(), 1
+	code := execute(context.Background(), cmd, &errOut, args)
+	return out.String(), errOut.String(), code
 }
 
 func verifyToken(t *testing.T, o tokentest.Options) string {
