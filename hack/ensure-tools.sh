@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the third-party programs the test suite drives, when missing:
 # the AWS CLI v2 (/usr/bin/aws, Debian package awscli) and etcd (Debian
-# package etcd-server). Needs root, as on the project's CI machines; without
+# package etcd-server), and chromium for the console's browser tests (Debian
+# package chromium). Needs root, as on the project's CI machines; without
 # root it says what to install and fails.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/aws ] || missing+=(awscli)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

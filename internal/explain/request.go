@@ -30,7 +30,7 @@ func (e *explainer) request() {
 	}
 	if e.in.RBAC != nil {
 		groups := append(slices.Clone(e.res.Groups), authenticatedGroup)
-		if binding, ok := e.in.RBAC.allows(e.res.Username, groups, a); ok {
+		if binding, ok := rbacAllows(e.in.RBAC, e.res.Username, groups, a); ok {
 			rr.Allowed, rr.AllowedBy, rr.Binding = true, "rbac", binding
 			e.r.Verdict, e.r.Code, e.r.Reason = VerdictAllowed, CodeAllowedByRBAC, "allowed by "+binding
 			return
@@ -75,7 +75,7 @@ func quote(s string) string { return `"` + s + `"` }
 // unboundGroups reports the caller's groups that no binding names.
 func (e *explainer) unboundGroups(a authz.Attributes, role string) {
 	for _, g := range e.res.Groups {
-		if e.in.RBAC.bound(g) || g == systemMasters {
+		if e.in.RBAC.Bound(g) || g == systemMasters {
 			continue
 		}
 		e.add(CodeGroupWithoutBinding, SeverityWarning,
