@@ -302,8 +302,8 @@ func readInput(path string) ([]byte, error) {
 	return b, err
 }
 
-// readAWSAuthFile reads a ConfigMap or its data alone.
-func readAWSAuthFile(path string) (*awsauth.Document, error) {
+// readAWSAuthData reads the data of a ConfigMap, or its data alone.
+func readAWSAuthData(path string) (map[string]string, error) {
 	b, err := readInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("--aws-auth: %w", err)
@@ -320,6 +320,15 @@ func readAWSAuthFile(path string) (*awsauth.Document, error) {
 		if err := yaml.Unmarshal(b, &data); err != nil {
 			return nil, fmt.Errorf("--aws-auth %s: neither a ConfigMap nor its data: %w", path, err)
 		}
+	}
+	return data, nil
+}
+
+// readAWSAuthFile reads a ConfigMap or its data alone.
+func readAWSAuthFile(path string) (*awsauth.Document, error) {
+	data, err := readAWSAuthData(path)
+	if err != nil {
+		return nil, err
 	}
 	doc, problems, err := awsauth.Parse(data)
 	if err != nil {
