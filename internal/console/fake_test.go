@@ -108,8 +108,13 @@ func (b *memBackend) AWSAuth(context.Context) (AWSAuth, error) {
 	return a, nil
 }
 
-func (b *memBackend) Decisions(context.Context, diag.Query) ([]decisionlog.Record, error) {
-	return append([]decisionlog.Record(nil), b.decisions...), nil
+// Decisions keeps the newest q.Limit, as the server does.
+func (b *memBackend) Decisions(_ context.Context, q diag.Query) ([]decisionlog.Record, error) {
+	recs := b.decisions
+	if q.Limit > 0 && len(recs) > q.Limit {
+		recs = recs[len(recs)-q.Limit:]
+	}
+	return append([]decisionlog.Record(nil), recs...), nil
 }
 
 func (b *memBackend) Follow(ctx context.Context, _ diag.Query, fn func(decisionlog.Record) error) error {

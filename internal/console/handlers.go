@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kubeiam/kubeiam/internal/access"
@@ -15,8 +16,9 @@ type overviewData struct {
 	Transitions []string
 	// Preview is the mode a change to which is being previewed, and Lose
 	// the principals that would lose their mapping.
-	Preview string
-	Lose    []review.Principal
+	Preview  string
+	Lose     []review.Principal
+	LoseMore int
 }
 
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +40,9 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p page, p
 		in, err := c.cfg.Backend.ReviewInput(ctx)
 		if err == nil {
 			d.Lose, err = LoseAccess(in, access.Mode(preview))
+		}
+		if n := len(d.Lose); n > maxPrincipals {
+			d.LoseMore, d.Lose = n-maxPrincipals, d.Lose[:maxPrincipals]
 		}
 		if err != nil {
 			p.Error = "who would lose access: " + err.Error()
@@ -88,8 +93,16 @@ type entriesData struct {
 	Filter   string
 	Entries  []Entry
 	Total    int
+	Matched  int
 	Policies []authz.Policy
+	// Page is 1-based; Prev and Next are 0 when there is none.
+	Page, Prev, Next int
+	First, Last      int
 }
+
+// pageSize bounds the rows one page shows: 10,000 entries are a search,
+// not a page.
+const pageSize = 100
 
 func (c *Console) entries(w http.ResponseWriter, r *http.Request) {
 	c.entriesPage(w, r, page{Title: "Access entries", Nav: "/entries"})
@@ -102,10 +115,22 @@ func (c *Console) entriesPage(w http.ResponseWriter, r *http.Request, p page) {
 		p.Error = err.Error()
 	}
 	d := entriesData{Filter: filter, Total: len(es), Policies: authz.Catalog()}
+	var matched []Entry
 	for _, e := range es {
 		if filter == "" || entryMatches(e, strings.ToLower(filter)) {
-			d.Entries = append(d.Entries, e)
+			matched = append(matched, e)
 		}
+	}
+	d.Matched = len(matched)
+	d.Page = max(1, atoi(r.FormValue("page")))
+	lo := min((d.Page-1)*pageSize, len(matched))
+	hi := min(lo+pageSize, len(matched))
+	d.Entries, d.First, d.Last = matched[lo:hi], lo+1, hi
+	if d.Page > 1 {
+		d.Prev = d.Page - 1
+	}
+	if hi < len(matched) {
+		d.Next = d.Page + 1
 	}
 	p.Data = d
 	c.render(w, "entries.html", p)
@@ -162,6 +187,14 @@ func (c *Console) entryAction(w http.ResponseWriter, r *http.Request) {
 		p.Flash = done
 	}
 	c.entriesPage(w, r, p)
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // policyARNOf accepts a policy's name for its ARN, as the CLI does.

@@ -129,7 +129,13 @@ func (c *Console) explain(w http.ResponseWriter, r *http.Request) {
 type whoCanData struct {
 	Req    review.Request
 	Result *review.Result
+	// MoreAllowed and MoreNotAllowed count the principals left off the
+	// page ("kubeiam who-can -o json" has them all).
+	MoreAllowed, MoreNotAllowed int
 }
+
+// maxPrincipals bounds the principals a page lists.
+const maxPrincipals = 200
 
 func (c *Console) whoCan(w http.ResponseWriter, r *http.Request) {
 	p := page{Title: "Who can", Nav: "/who-can"}
@@ -145,6 +151,12 @@ func (c *Console) whoCan(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			p.Error = err.Error()
 		} else {
+			if n := len(res.Allowed); n > maxPrincipals {
+				d.MoreAllowed, res.Allowed = n-maxPrincipals, res.Allowed[:maxPrincipals]
+			}
+			if n := len(res.NotAllowed); n > maxPrincipals {
+				d.MoreNotAllowed, res.NotAllowed = n-maxPrincipals, res.NotAllowed[:maxPrincipals]
+			}
 			d.Result = &res
 		}
 	}

@@ -147,11 +147,14 @@ Reproduce and fix the classic Unauthorized, in another shell:
   kubectl get svc
   #    The developer lists services again, read-only (AmazonEKSViewPolicy).
 
+  # 5. All of it in the web console, as the creator (it prints its URL; add --open):
+  %[15]s console --profile creator --kubeconfig %[13]s --server %[16]s --ca-file %[17]s
+
 Stop with Ctrl-C: kube-apiserver, etcd and kubeiam stop; the files stay.
 `, ex.c.APIServerURL, ex.c.STSURL, cluster.Name, cluster.AuthenticationMode,
 		ex.creator.ARN, dev, ex.c.Dir, kubeiamLog, apiserverLog, etcdLog,
 		shellQuote(ex.path(creatorEnv)), shellQuote(ex.path(developerEnv)),
-		admin, ex.labPath(awsAuthFix), k)
+		admin, ex.labPath(awsAuthFix), k, ex.c.Kubeiam.URL(""), shellQuote(ex.c.Kubeiam.Bundle().CAFile))
 }
 
 // shellQuote quotes s for a POSIX shell, leaving plain words as they are.

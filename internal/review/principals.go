@@ -41,6 +41,7 @@ func principals(in Input) ([]Principal, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		out = slices.Grow(out, len(entries))
 		for _, e := range entries {
 			entryKeys[e.key] = true
 			out = append(out, e.Principal)
@@ -83,13 +84,25 @@ func entryPrincipals(in Input, creatorKey string) ([]keyedPrincipal, error) {
 		}
 		assocs[k] = append(assocs[k], a)
 	}
-	var out []keyedPrincipal
-	for _, e := range in.Entries {
+	// Sort small records, not Principals: moving 10,000 large structs
+	// around costs more than building them.
+	type keyed struct {
+		key string
+		p   arn.Principal
+		i   int
+	}
+	order := make([]keyed, 0, len(in.Entries))
+	for i, e := range in.Entries {
 		p, err := arn.Parse(e.PrincipalARN)
 		if err != nil {
 			return nil, fmt.Errorf("access entry %s: %w", e.PrincipalARN, err)
 		}
-		k := p.Key()
+		order = append(order, keyed{p.Key(), p, i})
+	}
+	slices.SortFunc(order, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]keyedPrincipal, 0, len(order))
+	for _, o := range order {
+		e, p, k := in.Entries[o.i], o.p, o.key
 		pr := Principal{Principal: p.Canonical(), Kind: kindOf(p), Source: SourceAccessEntry,
 			Mapping: "access entry " + e.PrincipalARN, Username: e.Username, Groups: slices.Clone(e.KubernetesGroups),
 			grants: access.Grants(assocs[k])}
@@ -105,7 +118,6 @@ func entryPrincipals(in Input, creatorKey string) ([]keyedPrincipal, error) {
 		}
 		out = append(out, keyedPrincipal{Principal: pr, key: k})
 	}
-	slices.SortFunc(out, func(a, b keyedPrincipal) int { return strings.Compare(a.key, b.key) })
 	return out, nil
 }
 

@@ -72,17 +72,24 @@ func WhoCan(in Input, q Request) (Result, error) {
 		return Result{}, err
 	}
 	mode, _ := in.mode()
-	res := Result{Request: q, Description: q.String(), Mode: string(mode), Notes: notes,
-		Allowed: []Allowed{}, NotAllowed: []Principal{}}
 	z := authz.NewAuthorizer()
 	a := q.attributes()
-	for _, p := range ps {
-		paths := pathsFor(z, p, in.RBAC, a)
-		if len(paths) == 0 {
-			res.NotAllowed = append(res.NotAllowed, p)
-			continue
+	paths := make([][]Path, len(ps))
+	n := 0
+	for i, p := range ps {
+		if paths[i] = pathsFor(z, p, in.RBAC, a); len(paths[i]) > 0 {
+			n++
 		}
-		res.Allowed = append(res.Allowed, Allowed{Principal: p, Paths: paths})
+	}
+	// Sized exactly: Principals are large, and reviews have thousands.
+	res := Result{Request: q, Description: q.String(), Mode: string(mode), Notes: notes,
+		Allowed: make([]Allowed, 0, n), NotAllowed: make([]Principal, 0, len(ps)-n)}
+	for i, p := range ps {
+		if len(paths[i]) == 0 {
+			res.NotAllowed = append(res.NotAllowed, p)
+		} else {
+			res.Allowed = append(res.Allowed, Allowed{Principal: p, Paths: paths[i]})
+		}
 	}
 	return res, nil
 }

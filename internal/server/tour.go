@@ -91,6 +91,7 @@ Try it in another shell%[13]s:
   AWS_PROFILE=developer %[11]s whoami
   AWS_PROFILE=creator %[11]s explain --arn %[12]s --verb get --resource pods --namespace default
   AWS_PROFILE=creator %[11]s logs --decision denied
+  AWS_PROFILE=creator %[11]s console --aws-auth %[8]s   # the web console (prints its URL; --open)
 
   # 4. The cluster creator needs no mapping (kubernetes-admin, system:masters):
   AWS_PROFILE=creator %[11]s whoami
