@@ -33,7 +33,7 @@ func newMemBackend(n int) *memBackend {
 	for i := range n {
 		b.entries = append(b.entries, Entry{PrincipalARN: fmt.Sprintf("arn:aws:iam::111122223333:role/r%05d", i), Username: fmt.Sprintf("u%d", i),
 			Groups: []string{"g"}, Type: "STANDARD", Policies: []EntryPolicy{{PolicyARN: authz.ViewPolicyARN, Scope: authz.Scope{Type: authz.ScopeNamespace, Namespaces: []string{"ns" + fmt.Sprint(i%7)}}}}})
-		b.decisions = append(b.decisions, decisionlog.Record{Seq: uint64(i + 1), Time: time.Unix(1_800_000_000, 0).UTC(), Decision: "Denied",
+		b.decisions = append(b.decisions, decisionlog.Record{Seq: uint64(i + 1), Time: time.Unix(1_800_000_000, 0).UTC(), Decision: "denied",
 			ARN: fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/r%05d/s", i), Code: "ARN_NOT_MAPPED"})
 	}
 	return b
@@ -118,7 +118,7 @@ func (b *memBackend) Decisions(_ context.Context, q diag.Query) ([]decisionlog.R
 }
 
 func (b *memBackend) Follow(ctx context.Context, _ diag.Query, fn func(decisionlog.Record) error) error {
-	if err := fn(decisionlog.Record{Seq: 99999, Decision: "Denied", Code: "ARN_NOT_MAPPED", ARN: "arn:aws:iam::111122223333:user/streamed"}); err != nil {
+	if err := fn(decisionlog.Record{Seq: 99999, Decision: "denied", Code: "ARN_NOT_MAPPED", ARN: "arn:aws:iam::111122223333:user/streamed"}); err != nil {
 		return err
 	}
 	<-ctx.Done()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,11 +118,25 @@ func startConsole(t *testing.T, c *harness.Cluster, profile string) (string, str
 	}
 }
 
+// waitText waits until the element with id holds text (a page that has
+// just been replaced may still show the previous one's).
+func waitText(t *testing.T, ctx context.Context, id, text string) {
+	t.Helper()
+	js := `(document.getElementById(` + strconv.Quote(id) + `) || {textContent: ""}).textContent.includes(` + strconv.Quote(text) + `)`
+	sctx, cancel := context.WithTimeout(ctx, browserDeadline)
+	defer cancel()
+	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(browserDeadline-time.Second))); err != nil {
+		var now string
+		now, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById(`+strconv.Quote(id)+`) || {textContent: "(none)"}).textContent`))
+		t.Fatalf("#%s never held %q (it holds %q): %v", id, text, now, err)
+	}
+}
+
 // screenshot saves the page as NAME.png among the artifacts (and in
 // docs/console with KUBEIAM_UPDATE_SCREENSHOTS=1).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 	dir := os.Getenv(artifactsEnv)
 	if dir == "" {
 		dir = t.TempDir()
