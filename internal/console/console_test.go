@@ -181,3 +181,15 @@ func TestNewRefusesNonLoopback(t *testing.T) {
 		t.Fatal("accepted a short secret")
 	}
 }
+
+func TestLoseAccessNamesTheMappingsTheNewModeIgnores(t *testing.T) {
+	b := newMemBackend(2)
+	in, _ := b.ReviewInput(context.Background())
+	lose, err := LoseAccess(in, "API")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lose) != 1 || lose[0].Principal != "arn:aws:iam::111122223333:role/dev" {
+		t.Fatalf("lose = %+v, want only the aws-auth role", lose)
+	}
+}

@@ -56,23 +56,23 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p page, p
 // mode to would no longer map (aws-auth mappings API ignores, the implicit
 // creator of CONFIG_MAP without a bootstrap entry).
 func LoseAccess(in review.Input, to access.Mode) ([]review.Principal, error) {
-	before, err := review.Review(in)
+	before, _, err := review.Principals(in)
 	if err != nil {
 		return nil, err
 	}
 	in.Mode = to
-	after, err := review.Review(in)
+	after, _, err := review.Principals(in)
 	if err != nil {
 		return nil, err
 	}
-	still := map[string]bool{}
-	for _, p := range after.Principals {
-		still[p.Principal.Principal] = true
+	still := make(map[string]bool, len(after))
+	for _, p := range after {
+		still[p.Principal] = true
 	}
 	var out []review.Principal
-	for _, p := range before.Principals {
-		if !still[p.Principal.Principal] {
-			out = append(out, p.Principal)
+	for _, p := range before {
+		if !still[p.Principal] {
+			out = append(out, p)
 		}
 	}
 	return out, nil

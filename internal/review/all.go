@@ -32,6 +32,11 @@ type AccessReview struct {
 	Notes      []string `json:"notes,omitempty"`
 }
 
+// Principals returns every principal the input's mode maps, in resolver
+// order, without evaluating what they reach (cheaper than Review), and
+// notes on what the mode ignores or shadows.
+func Principals(in Input) ([]Principal, []string, error) { return principals(in) }
+
 // Review builds the full access review.
 func Review(in Input) (AccessReview, error) {
 	ps, notes, err := principals(in)
