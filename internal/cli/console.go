@@ -65,6 +65,7 @@ func newConsoleCommand(s IO) *cobra.Command {
 		},
 	}
 	addEKSFlags(cmd, s, &f.eks)
+	_ = cmd.PersistentFlags().MarkHidden("output") // the console renders pages, not output
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
 	fl := cmd.Flags()
 	fl.StringVar(&f.server, "server", s.Getenv("KUBEIAM_WEBHOOK"), "kubeiam server URL for decisions and explain (default $KUBEIAM_WEBHOOK)")

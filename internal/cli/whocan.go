@@ -70,6 +70,7 @@ func newWhoCanCommandWithDeps(d whoCanDeps) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runWhoCan(cmd.Context(), d, f, args) },
 	}
 	addEKSFlags(cmd, d.io, &f.eks)
+	cmd.PersistentFlags().Lookup("output").Usage = "output format: table or json"
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
 	fl := cmd.Flags()
 	fl.StringVarP(&f.req.Namespace, "namespace", "n", "", "request namespace (empty: cluster-wide or all namespaces)")
