@@ -118,18 +118,25 @@ func startConsole(t *testing.T, c *harness.Cluster, profile string) (string, str
 	}
 }
 
-// waitText waits until the element with id holds text (a page that has
-// just been replaced may still show the previous one's).
+// waitText waits until the element with id holds text. The page may
+// still be the previous one, or between two (a form was just submitted),
+// so a failed evaluation is retried until the deadline.
 func waitText(t *testing.T, ctx context.Context, id, text string) {
 	t.Helper()
-	js := `(document.getElementById(` + strconv.Quote(id) + `) || {textContent: ""}).textContent.includes(` + strconv.Quote(text) + `)`
-	sctx, cancel := context.WithTimeout(ctx, browserDeadline)
-	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(browserDeadline-time.Second))); err != nil {
-		var now string
-		now, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById(`+strconv.Quote(id)+`) || {textContent: "(none)"}).textContent`))
-		t.Fatalf("#%s never held %q (it holds %q): %v", id, text, now, err)
+	js := `(document.getElementById(` + strconv.Quote(id) + `) || {textContent: ""}).textContent`
+	deadline := time.Now().Add(browserDeadline)
+	var now string
+	var err error
+	for time.Now().Before(deadline) {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		now, err = chromedp.Run(sctx, chromedp.Evaluate[string](js))
+		cancel()
+		if err == nil && strings.Contains(now, text) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
+	t.Fatalf("#%s never held %q (it holds %q, last error %v)", id, text, now, err)
 }
 
 // screenshot saves the page as NAME.png among the artifacts (and in
