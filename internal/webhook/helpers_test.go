@@ -56,7 +56,8 @@ type env struct {
 	url     string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the env; opts adjust the TokenReview handler.
+func newEnv(t *testing.T, opts ...func(*webhook.TokenReviewHandler)) *env {
 	t.Helper()
 	e := &env{clock: authntest.NewClock(), metrics: metrics.New()}
 	e.sts = authntest.StartSTS(t, e.clock)
@@ -70,7 +71,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/authenticate", &webhook.TokenReviewHandler{Auth: svc, Metrics: e.metrics, Binder: e.binder, Now: e.clock.Now})
+	trh := &webhook.TokenReviewHandler{Auth: svc, Metrics: e.metrics, Binder: e.binder, Now: e.clock.Now}
+	for _, o := range opts {
+		o(trh)
+	}
+	mux.Handle("/authenticate", trh)
 	mux.Handle("/authorize", &webhook.SubjectAccessReviewHandler{Mapper: e.mapper, Binder: e.binder, Metrics: e.metrics,
 		Logger: slog.New(slog.DiscardHandler), Now: e.clock.Now})
 	srv := httptest.NewServer(mux)

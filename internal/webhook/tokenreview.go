@@ -47,6 +47,14 @@ type TokenReviewHandler struct {
 	Metrics *metrics.Metrics
 	Binder  *Binder
 	Now     func() time.Time
+	// APIAudiences are the audiences kube-apiserver identifies itself with
+	// (its --api-audiences, by default its --service-account-issuer). When
+	// set, a review that names audiences none of which is the API server's
+	// is refused before any STS call. When empty, kubeiam cannot tell the API
+	// server's audiences from others and answers without status.audiences,
+	// which the TokenReview contract reads as "valid for the API server
+	// only" (see checkAudiences).
+	APIAudiences []string
 }
 
 // tokenReview is the part of a TokenReview we read, in either version.
@@ -79,6 +87,12 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			authnv1.SchemeGroupVersion, authnv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
 		return
 	}
+	audiences, refusal := checkAudiences(in.Spec.Audiences, h.APIAudiences)
+	if refusal != "" {
+		result = "wrong-audience"
+		writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, authnv1.TokenReviewStatus{Error: refusal}))
+		return
+	}
 	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path})
 	result = out.Class
 	switch out.Class {
@@ -94,11 +108,11 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, out.PublicError)
 		return
 	}
-	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated, Audiences: in.Spec.Audiences}
+	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated}
 	if out.Authenticated {
 		status.User = h.userInfo(out)
+		status.Audiences = audiences
 	} else {
-		status.Audiences = nil
 		status.Error = out.PublicError
 	}
 	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))

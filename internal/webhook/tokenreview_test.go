@@ -130,9 +130,10 @@ func TestTokenReviewGrantedRoundTrip(t *testing.T) {
 					}
 					wantUID := "kubeiam:111122223333:" + id.UserID
 					want := review{
+						// No audiences: the token is proven for the API
+						// server only (see TestTokenReviewAudiences).
 						APIVersion: version, Kind: "TokenReview", Authenticated: true,
-						Audiences: []string{"https://kubernetes.default.svc"},
-						Username:  tt.username, UID: wantUID, Groups: tt.groups,
+						Username: tt.username, UID: wantUID, Groups: tt.groups,
 						Extra: map[string][]string{
 							webhook.ExtraARN:          {tt.arn},
 							webhook.ExtraCanonicalARN: {tt.canonical},
