@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -22,6 +23,9 @@ import (
 
 // bindingKey is the test servers' binding key.
 var bindingKey = bytes.Repeat([]byte("k"), 32)
+
+// bindingLifetime is the test servers' binding lifetime.
+const bindingLifetime = 5 * time.Minute
 
 // awsAuth maps the admin role's sessions, without access policies.
 var awsAuth = map[string]string{"mapRoles": `
@@ -67,7 +71,7 @@ func newEnv(t *testing.T, opts ...func(*webhook.TokenReviewHandler)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.binder, err = webhook.NewBinder(bindingKey); err != nil {
+	if e.binder, err = webhook.NewBinder(bindingKey, bindingLifetime); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -93,10 +94,11 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, authnv1.TokenReviewStatus{Error: refusal}))
 		return
 	}
-	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path})
+	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr,
+		ClientID: clientCertID(r), Method: r.Method, Path: r.URL.Path})
 	result = out.Class
 	switch out.Class {
-	case "throttled":
+	case "throttled", "rate-limited":
 		// 429 makes kube-apiserver back off and retry instead of caching a
 		// denial for a user who did nothing wrong.
 		w.Header().Set("Retry-After", "1")
@@ -118,6 +120,21 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))
 }
 
+// clientCertID names the caller by its verified client certificate and its
+// address (several kube-apiservers may share one certificate), or "" without
+// a certificate; the STS rate limit counts by it.
+func clientCertID(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return ""
+	}
+	c := r.TLS.VerifiedChains[0][0]
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "cert:" + c.Subject.String() + "/" + c.SerialNumber.String() + "@" + host
+}
+
 func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
 	id := out.Identity
 	groups := out.Result.Groups
@@ -137,7 +154,9 @@ func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
 		},
 	}
 	if h.Binder != nil {
-		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(u.Username, u.UID, id.ARN, id.AccessKeyID)}
+		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(Subject{
+			Username: u.Username, UID: u.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
+		}, h.Now())}
 	}
 	return u
 }

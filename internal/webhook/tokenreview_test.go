@@ -140,7 +140,8 @@ func TestTokenReviewGrantedRoundTrip(t *testing.T) {
 							webhook.ExtraSessionName:  {tt.sessionName},
 							webhook.ExtraAccessKeyID:  {c.AccessKeyID},
 							webhook.ExtraPrincipalID:  {id.UserID},
-							webhook.ExtraBinding:      {e.binder.Sign(tt.username, wantUID, tt.arn, c.AccessKeyID)},
+							webhook.ExtraBinding: {e.binder.Sign(webhook.Subject{Username: tt.username, UID: wantUID, Groups: tt.groups,
+								ARN: tt.arn, AccessKeyID: c.AccessKeyID}, e.clock.Now())},
 						},
 					}
 					checkReview(t, got, want)
