@@ -39,8 +39,10 @@ the SubjectAccessReview authorization webhook that enforces access policies
 (POST /authorize), the EKS-compatible access-management API (/clusters/...),
 and /healthz, /readyz and /metrics, on one TLS listener.
 
-On first start it generates a CA and serving certificate in the state
-directory and writes the two kubeconfigs kube-apiserver needs:
+On first start it generates a CA and serving certificate, and a client CA and
+the client certificate kube-apiserver presents (mutual TLS: the webhooks refuse
+callers without it), in the state directory, and writes the two kubeconfigs
+kube-apiserver needs ("kubeiam init" writes the same before the first start):
   --authentication-token-webhook-config-file=STATE/authn-webhook.kubeconfig
   --authorization-webhook-config-file=STATE/authz-webhook.kubeconfig
 (with --authorization-mode=Node,Webhook,RBAC).
