@@ -182,7 +182,11 @@ func (s *Server) setup() error {
 	if err != nil {
 		return err
 	}
-	if s.binder, err = webhook.NewBinder(key, cfg.BindingLifetime.Duration); err != nil {
+	lifetime := cfg.BindingLifetime.Duration
+	if lifetime == 0 {
+		lifetime = config.DefaultBindingLifetime
+	}
+	if s.binder, err = webhook.NewBinder(key, lifetime); err != nil {
 		return fmt.Errorf("binding key: %w", err)
 	}
 	if err := s.setupSources(); err != nil {
