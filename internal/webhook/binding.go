@@ -85,7 +85,7 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 	if err != nil || strconv.FormatInt(exp, 10) != parts[1] {
 		return ErrBindingMalformed
 	}
-	got, err := base64.RawURLEncoding.DecodeString(parts[2])
+	got, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
 	if err != nil {
 		return ErrBindingMalformed
 	}
