@@ -23,6 +23,9 @@ func TestNewBinderRefusesShortKeysAndNoLifetime(t *testing.T) {
 	}
 }
 
+// errAny stands for "any error" in TestBinder's table.
+var errAny = errors.New("any error")
+
 func TestBinder(t *testing.T) {
 	key := []byte(strings.Repeat("k", 32))
 	b, err := webhook.NewBinder(key, 5*time.Minute)
@@ -68,12 +71,17 @@ func TestBinder(t *testing.T) {
 		{"expiry forged", "v2.9999999999." + strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMismatch},
 		{"empty binding", "", s, now, webhook.ErrBindingMalformed},
 		{"unversioned binding of earlier releases", strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMalformed},
-		{"truncated binding", sig[:len(sig)-1], s, now, webhook.ErrBindingMismatch},
+		{"truncated binding", sig[:len(sig)-1], s, now, errAny},
+		{"MAC with one character more", sig + "A", s, now, errAny},
 		{"expiry with a sign", "v2.+" + strings.SplitN(sig, ".", 3)[1] + "." + strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := b.Verify(tt.binding, tt.subject, tt.at); !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			err := b.Verify(tt.binding, tt.subject, tt.at)
+			if tt.want == errAny && err != nil {
+				return
+			}
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
 				t.Errorf("Verify = %v, want %v", err, tt.want)
 			}
 		})
