@@ -9,9 +9,12 @@ import (
 	"github.com/kubeiam/kubeiam/internal/identity"
 )
 
-// cache keeps verified identities by token SHA-256 until the token expires,
-// evicting the least recently used entry beyond its size. Only the identity
-// is cached, never the mapping: mappings are resolved on every request.
+// cache keeps verified identities by token SHA-256 until their entry
+// expires (see Service.identity: the cache TTL, never beyond the token's own
+// expiry), evicting the least recently used entry beyond its size. Only the
+// identity is cached, never the mapping: mappings are resolved on every
+// request. An entry with err set is a negative one: STS rejected exactly
+// this token.
 type cache struct {
 	mu    sync.Mutex
 	size  int
@@ -22,6 +25,7 @@ type cache struct {
 type cacheEntry struct {
 	key     [32]byte
 	id      identity.Identity
+	err     error
 	expires time.Time
 }
 
@@ -29,32 +33,44 @@ func newCache(size int) *cache {
 	return &cache{size: size, ll: list.New(), items: make(map[[32]byte]*list.Element, size)}
 }
 
-func (c *cache) get(key [32]byte, now time.Time) (identity.Identity, bool) {
+// get returns the live entry for key: an identity, or for a negative entry
+// the error STS answered.
+func (c *cache) get(key [32]byte, now time.Time) (cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
 	if !ok {
-		return identity.Identity{}, false
+		return cacheEntry{}, false
 	}
 	e := el.Value.(*cacheEntry)
 	if !now.Before(e.expires) {
 		c.ll.Remove(el)
 		delete(c.items, key)
-		return identity.Identity{}, false
+		return cacheEntry{}, false
 	}
 	c.ll.MoveToFront(el)
-	return e.id, true
+	return *e, true
 }
 
 func (c *cache) put(key [32]byte, id identity.Identity, expires time.Time) {
+	c.store(&cacheEntry{key: key, id: id, expires: expires})
+}
+
+// putNegative remembers that STS rejected the token with err.
+func (c *cache) putNegative(key [32]byte, err error, expires time.Time) {
+	c.store(&cacheEntry{key: key, err: err, expires: expires})
+}
+
+func (c *cache) store(e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	key := e.key
 	if el, ok := c.items[key]; ok {
-		el.Value = &cacheEntry{key: key, id: id, expires: expires}
+		el.Value = e
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.items[key] = c.ll.PushFront(&cacheEntry{key: key, id: id, expires: expires})
+	c.items[key] = c.ll.PushFront(e)
 	for c.ll.Len() > c.size {
 		last := c.ll.Back()
 		c.ll.Remove(last)

@@ -19,8 +19,8 @@ func TestCache(t *testing.T) {
 	t.Run("entry is served until, not at, its expiry", func(t *testing.T) {
 		c := newCache(10)
 		c.put(key(1), alice, t0.Add(time.Minute))
-		if id, ok := c.get(key(1), t0.Add(time.Minute-time.Nanosecond)); !ok || id.ARN != alice.ARN {
-			t.Errorf("get just before expiry = %v, %v", id.ARN, ok)
+		if e, ok := c.get(key(1), t0.Add(time.Minute-time.Nanosecond)); !ok || e.id.ARN != alice.ARN {
+			t.Errorf("get just before expiry = %v, %v", e.id.ARN, ok)
 		}
 		if _, ok := c.get(key(1), t0.Add(time.Minute)); ok {
 			t.Error("get at expiry served the entry")
@@ -33,8 +33,8 @@ func TestCache(t *testing.T) {
 		c := newCache(10)
 		c.put(key(1), alice, t0.Add(time.Minute))
 		c.put(key(1), bob, t0.Add(time.Hour))
-		if id, ok := c.get(key(1), t0.Add(30*time.Minute)); !ok || id.ARN != bob.ARN {
-			t.Errorf("get = %v, %v; want bob", id.ARN, ok)
+		if e, ok := c.get(key(1), t0.Add(30*time.Minute)); !ok || e.id.ARN != bob.ARN {
+			t.Errorf("get = %v, %v; want bob", e.id.ARN, ok)
 		}
 		if c.len() != 1 {
 			t.Errorf("len = %d, want 1", c.len())

@@ -38,10 +38,14 @@ type Mapper interface {
 
 // Request is one token to authenticate, with where it came from for the log.
 type Request struct {
-	Token  string
+	Token string
+	// Client is the remote address (host:port), for the log.
 	Client string
-	Method string
-	Path   string
+	// ClientID, when set, is the caller's verified identity (its client
+	// certificate); the STS rate limit counts by it, else by Client's host.
+	ClientID string
+	Method   string
+	Path     string
 }
 
 // Outcome is the decision for one token. An unauthenticated caller is an
@@ -53,7 +57,7 @@ type Outcome struct {
 	// UID is kubeiam:<account>:<userID>.
 	UID string
 	// Class is the metrics result: granted, denied, invalid, expired,
-	// throttled or unavailable.
+	// throttled, rate-limited or unavailable.
 	Class string
 	// PublicError is the reason the API server (and so the user) may see.
 	PublicError string
@@ -72,13 +76,32 @@ type Config struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	CacheSize int // verified identities kept; default 10000
+	// CacheTTL bounds how long a verified identity is served without
+	// asking STS again, so that a key or session revoked at STS stops
+	// working within CacheTTL (plus kube-apiserver's own token cache). An
+	// entry never outlives its token. Default DefaultCacheTTL.
+	CacheTTL time.Duration
+	// RateLimit limits STS calls per client; zero turns it off.
+	RateLimit RateLimit
 }
+
+// DefaultCacheTTL is half of kube-apiserver's default 2-minute webhook
+// token cache (--authentication-token-webhook-cache-ttl).
+const DefaultCacheTTL = time.Minute
+
+// NegativeCacheTTL is how long STS's rejection of one exact token (by its
+// SHA-256) is remembered. A rejected signature never becomes valid, so
+// retries of the same garbage token (kube-apiserver and kubectl both retry)
+// cost no STS call; it is short because STS also rejects a token signed
+// with an access key created seconds ago that has not yet propagated.
+const NegativeCacheTTL = 10 * time.Second
 
 // Service authenticates tokens. It is safe for concurrent use.
 type Service struct {
-	cfg   Config
-	cache *cache
-	group flightGroup
+	cfg     Config
+	cache   *cache
+	group   flightGroup
+	limiter *limiter
 }
 
 // New returns a Service; Verifier and Mapper are required.
@@ -101,7 +124,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 10000
 	}
-	return &Service{cfg: cfg, cache: newCache(cfg.CacheSize)}, nil
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = DefaultCacheTTL
+	}
+	return &Service{cfg: cfg, cache: newCache(cfg.CacheSize), limiter: newLimiter(cfg.RateLimit)}, nil
 }
 
 // TokenHash returns the first 12 hex digits of the token's SHA-256: the only
@@ -115,7 +141,7 @@ func TokenHash(tok string) string {
 func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 	sum := sha256.Sum256([]byte(req.Token))
 	out := Outcome{TokenHash: hex.EncodeToString(sum[:6])}
-	id, cached, err := s.identity(ctx, sum, req.Token)
+	id, cached, err := s.identity(ctx, sum, req)
 	out.Cached = cached
 	if err != nil {
 		s.fail(&out, err)
@@ -134,33 +160,30 @@ func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 }
 
 // identity returns the verified identity for a token: from the cache while
-// the token is valid, otherwise from STS, with identical concurrent tokens
-// sharing one STS call.
-func (s *Service) identity(ctx context.Context, sum [32]byte, tok string) (identity.Identity, bool, error) {
+// the entry lives, otherwise from STS, with identical concurrent tokens
+// sharing one STS call and each client's STS calls rate-limited.
+func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identity.Identity, bool, error) {
 	now := s.cfg.Now()
-	if id, ok := s.cache.get(sum, now); ok {
+	if e, ok := s.cache.get(sum, now); ok {
+		if e.err != nil {
+			s.cfg.Metrics.CacheLookups.WithLabelValues("negative-hit").Inc()
+			return identity.Identity{}, true, e.err
+		}
 		s.cfg.Metrics.CacheLookups.WithLabelValues("hit").Inc()
-		return id, true, nil
+		return e.id, true, nil
 	}
 	// Local checks first: a malformed or expired token never reaches STS
 	// nor occupies a flight.
-	req, err := s.cfg.Verifier.Validate(tok)
+	req, err := s.cfg.Verifier.Validate(r.Token)
 	if err != nil {
 		return identity.Identity{}, false, err
 	}
 	id, shared, err := s.group.do(sum, func() (identity.Identity, error) {
-		start := s.cfg.Now()
-		// The flight outlives any one caller: a caller that gives up must
-		// not fail the others waiting on the same STS call. The verifier
-		// has its own timeout.
-		id, err := s.cfg.Verifier.Verify(context.WithoutCancel(ctx), tok)
-		region := req.Region
-		s.cfg.Metrics.STSCalls.WithLabelValues(sts.Classify(err), region).Inc()
-		s.cfg.Metrics.STSLatency.WithLabelValues(region).Observe(s.cfg.Now().Sub(start).Seconds())
-		if err == nil {
-			s.cache.put(sum, id, req.Expiry())
+		if !s.limiter.allow(clientKey(r), s.cfg.Now()) {
+			s.cfg.Metrics.RateLimited.Inc()
+			return identity.Identity{}, ErrRateLimited
 		}
-		return id, err
+		return s.verify(ctx, sum, r.Token, req)
 	})
 	if shared {
 		s.cfg.Metrics.CacheLookups.WithLabelValues("shared").Inc()
@@ -170,9 +193,43 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, tok string) (ident
 	return id, false, err
 }
 
+// verify asks STS and caches the answer: an identity for the cache TTL, a
+// rejection of the signature for NegativeCacheTTL, never beyond the token's
+// expiry. Throttling and outages are not cached.
+func (s *Service) verify(ctx context.Context, sum [32]byte, tok string, req token.Request) (identity.Identity, error) {
+	start := s.cfg.Now()
+	// The flight outlives any one caller: a caller that gives up must
+	// not fail the others waiting on the same STS call. The verifier
+	// has its own timeout.
+	id, err := s.cfg.Verifier.Verify(context.WithoutCancel(ctx), tok)
+	end := s.cfg.Now()
+	class := sts.Classify(err)
+	s.cfg.Metrics.STSCalls.WithLabelValues(class, req.Region).Inc()
+	s.cfg.Metrics.STSLatency.WithLabelValues(req.Region).Observe(end.Sub(start).Seconds())
+	switch {
+	case err == nil:
+		s.cache.put(sum, id, earliest(end.Add(s.cfg.CacheTTL), req.Expiry()))
+	case class == sts.OutcomeRejected:
+		s.cache.putNegative(sum, err, earliest(end.Add(NegativeCacheTTL), req.Expiry()))
+	}
+	return id, err
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // fail fills out for a token that could not be verified.
 func (s *Service) fail(out *Outcome, err error) {
 	out.Err = err
+	if errors.Is(err, ErrRateLimited) {
+		out.Class, out.Result.Code, out.PublicError = "rate-limited", resolve.CodeSTSThrottled, ErrRateLimited.Error()
+		out.Result.Reason = out.PublicError
+		return
+	}
 	switch sts.Classify(err) {
 	case "expired":
 		out.Class, out.Result.Code, out.PublicError = "expired", resolve.CodeExpiredToken, "token expired"

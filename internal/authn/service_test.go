@@ -237,8 +237,10 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
+// With a cache TTL as long as a token's life, the token's expiry still
+// bounds the entry (see also TestCacheTTLBoundsACachedIdentity).
 func TestAuthenticateCachesIdentityUntilTokenExpiry(t *testing.T) {
-	e := newEnv(t, 0)
+	e := newEnvWith(t, 15*time.Minute, RateLimit{})
 	tok := e.userToken(t, localsts.DevDeveloperUser) // signed at the clock's time
 
 	steps := []struct {

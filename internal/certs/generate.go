@@ -27,8 +27,12 @@ const (
 
 // Common names of generated certificates, visible in `openssl x509 -text`.
 const (
-	caCommonName      = "kubeiam-ca"
-	servingCommonName = "kubeiam-webhook"
+	caCommonName       = "kubeiam-ca"
+	servingCommonName  = "kubeiam-webhook"
+	clientCACommonName = "kubeiam-client-ca"
+	// ClientCommonName is the subject of the client certificate that
+	// kube-apiserver presents to the webhooks.
+	ClientCommonName = "kube-apiserver"
 )
 
 // ErrNoHosts is returned when a serving certificate is requested for no host.
@@ -65,7 +69,10 @@ func splitHosts(hosts []string) ([]net.IP, []string, error) {
 }
 
 // newCA creates a self-signed ECDSA P-256 CA valid for caLifetime from now.
-func newCA(now time.Time) (keyPair, error) {
+func newCA(now time.Time) (keyPair, error) { return newNamedCA(caCommonName, now) }
+
+// newNamedCA creates a CA like newCA with the given common name.
+func newNamedCA(cn string, now time.Time) (keyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return keyPair{}, fmt.Errorf("generate CA key: %w", err)
@@ -76,7 +83,7 @@ func newCA(now time.Time) (keyPair, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: caCommonName},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(caLifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -116,6 +123,32 @@ func newServing(ca keyPair, hosts []string, now time.Time) (keyPair, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses:  ips,
 		DNSNames:     names,
+	}
+	return sign(tmpl, ca.cert, key, ca.key)
+}
+
+// newClient creates a client certificate (client authentication only) for
+// cn signed by ca, valid for servingLifetime from now but never beyond the CA.
+func newClient(ca keyPair, cn string, now time.Time) (keyPair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return keyPair{}, fmt.Errorf("generate client key: %w", err)
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return keyPair{}, err
+	}
+	notAfter := now.Add(servingLifetime)
+	if notAfter.After(ca.cert.NotAfter) {
+		notAfter = ca.cert.NotAfter
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    now.Add(-backdate),
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	return sign(tmpl, ca.cert, key, ca.key)
 }

@@ -28,6 +28,14 @@ const (
 // if missing. clientcmd.WriteToFile is not used because it writes in place
 // and keeps the mode of an existing file.
 func WriteWebhookKubeconfig(path, serverURL string, caPEM []byte) error {
+	return WriteWebhookKubeconfigWithClient(path, serverURL, caPEM, ClientBundle{})
+}
+
+// WriteWebhookKubeconfigWithClient is WriteWebhookKubeconfig whose user
+// carries client's certificate and key (client-certificate-data,
+// client-key-data), so that kube-apiserver authenticates to the webhook
+// with mutual TLS. An empty client writes a user without credentials.
+func WriteWebhookKubeconfigWithClient(path, serverURL string, caPEM []byte, client ClientBundle) error {
 	u, err := url.Parse(serverURL)
 	if err != nil {
 		return fmt.Errorf("webhook URL: %w", err)
@@ -43,7 +51,14 @@ func WriteWebhookKubeconfig(path, serverURL string, caPEM []byte) error {
 		Server:                   serverURL,
 		CertificateAuthorityData: caPEM,
 	}
-	cfg.AuthInfos[kubeconfigUser] = &clientcmdapi.AuthInfo{}
+	user := &clientcmdapi.AuthInfo{}
+	if len(client.CertPEM) > 0 {
+		if _, err := client.Certificate(); err != nil {
+			return fmt.Errorf("webhook client certificate: %w", err)
+		}
+		user.ClientCertificateData, user.ClientKeyData = client.CertPEM, client.KeyPEM
+	}
+	cfg.AuthInfos[kubeconfigUser] = user
 	cfg.Contexts[kubeconfigContext] = &clientcmdapi.Context{
 		Cluster:  kubeconfigCluster,
 		AuthInfo: kubeconfigUser,

@@ -26,6 +26,7 @@ type serverFlags struct {
 	stsTimeout              string
 	ec2PrivateDNS           bool
 	ec2Endpoint             string
+	hardening               hardeningFlags
 }
 
 func newServerCommand(s IO) *cobra.Command {
@@ -38,8 +39,10 @@ the SubjectAccessReview authorization webhook that enforces access policies
 (POST /authorize), the EKS-compatible access-management API (/clusters/...),
 and /healthz, /readyz and /metrics, on one TLS listener.
 
-On first start it generates a CA and serving certificate in the state
-directory and writes the two kubeconfigs kube-apiserver needs:
+On first start it generates a CA and serving certificate, and a client CA and
+the client certificate kube-apiserver presents (mutual TLS: the webhooks refuse
+callers without it), in the state directory, and writes the two kubeconfigs
+kube-apiserver needs ("kubeiam init" writes the same before the first start):
   --authentication-token-webhook-config-file=STATE/authn-webhook.kubeconfig
   --authorization-webhook-config-file=STATE/authz-webhook.kubeconfig
 (with --authorization-mode=Node,Webhook,RBAC).
@@ -108,6 +111,7 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 	fl.StringVar(&f.ec2Endpoint, "ec2-endpoint", "", "with --ec2-private-dns: send EC2 requests here (VPC endpoint, proxy)")
 	fl.StringVar(&f.logFormat, "log-format", "", "text or json (default text)")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
+	f.hardening.register(fl)
 	return cmd
 }
 
@@ -148,6 +152,9 @@ func (f *serverFlags) load(fl *pflag.FlagSet) (config.Server, error) {
 	set("sts-timeout", func() { err = cfg.STSTimeout.UnmarshalJSON([]byte(f.stsTimeout)) })
 	if err != nil {
 		return cfg, fmt.Errorf("--sts-timeout: %w", err)
+	}
+	if err := f.hardening.apply(fl, &cfg); err != nil {
+		return cfg, err
 	}
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {

@@ -55,6 +55,9 @@ type Server struct {
 	CacheSize int `json:"cacheSize"`
 	// EC2 configures the EC2 lookups behind {{EC2PrivateDNSName}}.
 	EC2 EC2 `json:"ec2"`
+	// Hardening holds the authentication limits (cache TTL, audiences,
+	// binding lifetime, STS rate limit); its keys are top-level.
+	Hardening
 }
 
 // EC2 configures resolving {{EC2PrivateDNSName}} through EC2
@@ -73,6 +76,12 @@ type EC2 struct {
 type TLS struct {
 	CertFile string `json:"certFile"`
 	KeyFile  string `json:"keyFile"`
+	// ClientCAFile adds CAs whose client certificates may call the
+	// webhooks, besides the client CA kubeiam generates in the state dir.
+	ClientCAFile string `json:"clientCAFile"`
+	// RequireClientCert makes /authenticate and /authorize refuse callers
+	// without a verified client certificate (mutual TLS); default true.
+	RequireClientCert *bool `json:"requireClientCert"`
 }
 
 // AWSAuth selects the aws-auth sources.
@@ -150,6 +159,11 @@ func (c *Server) Defaults() {
 	if c.CacheSize == 0 {
 		c.CacheSize = 10000
 	}
+	c.Hardening.defaults()
+	if c.TLS.RequireClientCert == nil {
+		on := true
+		c.TLS.RequireClientCert = &on
+	}
 	if c.AccountID == "" && c.ClusterCreatorARN != "" {
 		if p, err := arn.Parse(c.ClusterCreatorARN); err == nil {
 			c.AccountID = p.Account
@@ -199,6 +213,7 @@ func (c *Server) Validate() error {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		add("tls", "certFile and keyFile go together")
 	}
+	c.Hardening.validate(add)
 	if c.ClusterCreatorARN != "" {
 		if p, err := arn.Parse(c.ClusterCreatorARN); err != nil {
 			add("clusterCreatorARN", "%v", err)

@@ -24,8 +24,12 @@ type Metrics struct {
 	STSCalls *prometheus.CounterVec
 	// STSLatency observes STS call latency by region.
 	STSLatency *prometheus.HistogramVec
-	// CacheLookups counts identity cache lookups by result (hit, miss, shared).
+	// CacheLookups counts identity cache lookups by result (hit, miss,
+	// shared, negative-hit).
 	CacheLookups *prometheus.CounterVec
+	// RateLimited counts tokens refused (429) because their client was over
+	// its STS rate limit.
+	RateLimited prometheus.Counter
 	// SourceReloads counts mapping source reloads by source and result (ok, rejected).
 	SourceReloads *prometheus.CounterVec
 	// SourceHealthy is 1 while a mapping source's last input was good.
@@ -60,6 +64,9 @@ func New() *Metrics {
 		CacheLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "kubeiam", Name: "identity_cache_lookups_total", Help: "Verified-identity cache lookups by result.",
 		}, []string{"result"}),
+		RateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "kubeiam", Name: "sts_rate_limited_total", Help: "Tokens answered 429 because their client was over its STS rate limit.",
+		}),
 		SourceReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "kubeiam", Name: "mapping_source_reloads_total", Help: "Mapping source reloads by source and result.",
 		}, []string{"source", "result"}),
@@ -76,7 +83,7 @@ func New() *Metrics {
 			Namespace: "kubeiam", Name: "api_calls_total", Help: "Access-management API calls by operation and HTTP status.",
 		}, []string{"operation", "code"}),
 	}
-	r.MustRegister(m.Requests, m.Latency, m.STSCalls, m.STSLatency, m.CacheLookups,
+	r.MustRegister(m.Requests, m.Latency, m.STSCalls, m.STSLatency, m.CacheLookups, m.RateLimited,
 		m.SourceReloads, m.SourceHealthy, m.Mappings, m.Authorizations, m.APICalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -78,7 +78,12 @@ func startDev(t *testing.T) *devServer {
 	if !pool.AppendCertsFromPEM(ca) {
 		t.Fatal("dev CA does not parse")
 	}
-	d.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	cert, err := tls.LoadX509KeyPair(d.env["KUBEIAM_CLIENT_CERT"], d.env["KUBEIAM_CLIENT_KEY"])
+	if err != nil {
+		t.Fatalf("dev.env's webhook client certificate: %v", err)
+	}
+	d.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
 	return d
 }
 

@@ -56,7 +56,9 @@ type Server struct {
 	metrics  *metrics.Metrics
 	decision *decisionlog.Log
 	authn    *authn.Service
+	binder   *webhook.Binder
 	bundle   certs.Bundle
+	client   certs.ClientBundle
 	sources  []source
 	checks   []Checker
 	verifier *sts.Verifier
@@ -168,18 +170,29 @@ func (s *Server) setup() error {
 	}
 	s.authn, err = authn.New(authn.Config{
 		Verifier: s.verifier, Mapper: s.mapper, Log: s.decision, Metrics: s.metrics,
-		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize,
+		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL.Duration,
+		RateLimit: authn.RateLimit{PerSecond: cfg.STSRateLimit.PerSecond, Burst: cfg.STSRateLimit.Burst, Clients: cfg.STSRateLimit.Clients},
 	})
 	if err != nil {
 		return err
+	}
+	// Fail closed: without its binding key the server cannot tell its own
+	// users from impersonated ones, so it does not start.
+	key, err := bindingKey(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	lifetime := cfg.BindingLifetime.Duration
+	if lifetime == 0 {
+		lifetime = config.DefaultBindingLifetime
+	}
+	if s.binder, err = webhook.NewBinder(key, lifetime); err != nil {
+		return fmt.Errorf("binding key: %w", err)
 	}
 	if err := s.setupSources(); err != nil {
 		return err
 	}
 	if err := s.setupAPI(); err != nil {
-		return err
-	}
-	if err := s.setupTLS(); err != nil {
 		return err
 	}
 	s.checks = append(s.checks, func() Check {
@@ -188,19 +201,6 @@ func (s *Server) setup() error {
 		}
 		return Check{Name: "store", Ready: true, Healthy: true}
 	})
-	return nil
-}
-
-func (s *Server) setupTLS() error {
-	var err error
-	if s.cfg.TLS.CertFile != "" {
-		s.bundle, err = certs.LoadServing(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile, "")
-	} else {
-		s.bundle, err = certs.EnsureServing(filepath.Join(s.cfg.StateDir, tlsDir), servingHosts(s.cfg.Listen), s.opts.Now)
-	}
-	if err != nil {
-		return fmt.Errorf("tls: %w", err)
-	}
 	return nil
 }
 
@@ -217,10 +217,11 @@ func servingHosts(listen string) []string {
 
 // handler is the TLS listener's mux.
 func (s *Server) handler() http.Handler {
-	binder, _ := webhook.NewBinder(s.mustBindingKey())
 	mux := http.NewServeMux()
-	mux.Handle("/authenticate", &webhook.TokenReviewHandler{Auth: s.authn, Metrics: s.metrics, Binder: binder, Now: s.opts.Now})
-	mux.Handle("/authorize", &webhook.SubjectAccessReviewHandler{Mapper: s.mapper, Binder: binder, Metrics: s.metrics, Logger: s.log, Now: s.opts.Now})
+	mux.Handle("/authenticate", s.webhookClientOnly(&webhook.TokenReviewHandler{Auth: s.authn, Metrics: s.metrics,
+		Binder: s.binder, Now: s.opts.Now, APIAudiences: s.cfg.APIAudiences}))
+	mux.Handle("/authorize", s.webhookClientOnly(&webhook.SubjectAccessReviewHandler{Mapper: s.mapper, Binder: s.binder,
+		Metrics: s.metrics, Logger: s.log, Now: s.opts.Now}))
 	mux.HandleFunc("/healthz", healthz)
 	mux.HandleFunc("/livez", healthz)
 	mux.Handle("/readyz", readyz(s.checks))
@@ -229,26 +230,8 @@ func (s *Server) handler() http.Handler {
 	return mux
 }
 
-func (s *Server) mustBindingKey() []byte {
-	key, err := bindingKey(s.cfg.StateDir)
-	if err != nil {
-		// The binding key was created in serve before the handler is
-		// built; reaching here means the state directory broke since.
-		s.log.Error("binding key unavailable; access policies disabled", "error", err)
-		return nil
-	}
-	return key
-}
-
 // serve listens, writes the webhook kubeconfigs, and serves until ctx ends.
 func (s *Server) serve(ctx context.Context) error {
-	if _, err := bindingKey(s.cfg.StateDir); err != nil {
-		return err
-	}
-	tlsCfg, err := s.bundle.TLSConfig()
-	if err != nil {
-		return fmt.Errorf("tls: %w", err)
-	}
 	ln, err := listen(s.cfg.Listen, "--listen")
 	if err != nil {
 		return err
@@ -257,7 +240,8 @@ func (s *Server) serve(ctx context.Context) error {
 	if s.opts.LocalSTS != nil {
 		s.awsLn = s.opts.AWSListener
 	}
-	if err := s.writeKubeconfigs(); err != nil {
+	tlsCfg, err := s.writeState()
+	if err != nil {
 		ln.Close()
 		return err
 	}
@@ -328,18 +312,6 @@ func listen(addr, flag string) (net.Listener, error) {
 		return nil, fmt.Errorf("%s %s: %w", flag, addr, err)
 	}
 	return ln, nil
-}
-
-// writeKubeconfigs writes the kubeconfigs kube-apiserver's
-// --authentication-token-webhook-config-file and
-// --authorization-webhook-config-file point at.
-func (s *Server) writeKubeconfigs() error {
-	for file, path := range map[string]string{authnKubeconfig: "/authenticate", authzKubeconfig: "/authorize"} {
-		if err := certs.WriteWebhookKubeconfig(filepath.Join(s.cfg.StateDir, file), s.URL(path), s.bundle.CAPEM); err != nil {
-			return fmt.Errorf("write webhook kubeconfig: %w", err)
-		}
-	}
-	return nil
 }
 
 // KubeconfigPaths returns the webhook kubeconfig files for authentication

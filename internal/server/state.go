@@ -94,24 +94,52 @@ func creatorMismatch(stored access.ClusterConfig, configured string) bool {
 	return err1 == nil && err2 == nil && a != b
 }
 
-// bindingKey reads the binding key from dir, creating it on first start.
+// bindingKey reads the binding key from dir, creating it only when it is
+// missing. A key that is unreadable or of the wrong size stops the server:
+// replacing it silently would hide a broken or tampered state directory.
 func bindingKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, bindingKeyFile)
 	key, err := os.ReadFile(path)
-	if err == nil && len(key) == bindingKeyByteSize {
+	switch {
+	case err == nil && len(key) == bindingKeyByteSize:
 		return key, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	case err == nil:
+		return nil, fmt.Errorf("binding key %s is corrupt (%d bytes, want %d): restore it from a backup, or delete it "+
+			"to generate a new one (users then need a fresh token for their access policies to apply)", path, len(key), bindingKeyByteSize)
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("read binding key: %w", err)
 	}
 	key = make([]byte, bindingKeyByteSize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("generate binding key: %w", err)
 	}
-	if err := os.WriteFile(path, key, 0o600); err != nil {
+	if err := createFile(path, key); err != nil {
 		return nil, fmt.Errorf("write binding key: %w", err)
 	}
 	return key, nil
+}
+
+// createFile writes data to a new file at path (mode 0600) so that a crash
+// never leaves a partial file under that name: the data is synced in a
+// temporary file, which is then linked to path, failing if path exists.
+func createFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Link(tmp.Name(), path)
 }
 
 // ensureDir creates dir with mode 0700 when missing.

@@ -35,6 +35,10 @@ func (t tour) writeEnv() error {
 		{"KUBEIAM_AWS_ENDPOINT", t.AWSURL},
 		{"KUBEIAM_WEBHOOK", "https://" + t.Server.Addr()},
 		{"KUBEIAM_CA", filepath.Join(t.Server.StateDir(), tlsDir, certs.CAFileName)},
+		// The webhooks require the client certificate kube-apiserver uses
+		// (mutual TLS); the tour's curl presents it too.
+		{"KUBEIAM_CLIENT_CERT", t.Server.WebhookClient().CertFile},
+		{"KUBEIAM_CLIENT_KEY", t.Server.WebhookClient().KeyFile},
 	}
 	var b strings.Builder
 	b.WriteString("# Written by kubeiam server --dev; source it: . " + t.envPath() + "\n")
@@ -84,8 +88,9 @@ Try it in another shell%[13]s:
 
   # 2. Mint a token the way kubectl's exec plugin does, and send it to the webhook:
   TOKEN=$(AWS_PROFILE=developer %[11]s token -i $KUBEIAM_CLUSTER --token-only)
-  curl -s --cacert $KUBEIAM_CA $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
+  curl -s --cacert $KUBEIAM_CA --cert $KUBEIAM_CLIENT_CERT --key $KUBEIAM_CLIENT_KEY $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
   #    → "authenticated":false, "error":"ARN is not mapped"; this server logs "access denied".
+  #    (Without --cert/--key the webhook answers 401: only kube-apiserver's client certificate may call it.)
 
   # 3. Ask kubeiam who you are to the cluster, and why:
   AWS_PROFILE=developer %[11]s whoami

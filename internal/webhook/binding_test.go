@@ -1,63 +1,101 @@
 package webhook_test
 
 import (
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeiam/kubeiam/internal/webhook"
 )
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func TestNewBinderRefusesShortKeys(t *testing.T) {
+func TestNewBinderRefusesShortKeysAndNoLifetime(t *testing.T) {
 	for _, n := range []int{0, 16, 31} {
-		if b, err := webhook.NewBinder(make([]byte, n)); err == nil || b != nil {
+		if b, err := webhook.NewBinder(make([]byte, n), time.Minute); err == nil || b != nil {
 			t.Errorf("NewBinder with a %d-byte key = %v, %v; want an error", n, b, err)
 		}
 	}
+	if b, err := webhook.NewBinder(make([]byte, 32), 0); err == nil || b != nil {
+		t.Errorf("NewBinder with no lifetime = %v, %v; want an error", b, err)
+	}
 }
+
+// errAny stands for "any error" in TestBinder's table.
+var errAny = errors.New("any error")
 
 func TestBinder(t *testing.T) {
 	key := []byte(strings.Repeat("k", 32))
-	b, err := webhook.NewBinder(key)
+	b, err := webhook.NewBinder(key, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const user, uid, arn, akid = "dev-user", "kubeiam:111122223333:AIDAX", "arn:aws:iam::111122223333:user/dev", "AKIAX"
-	sig := b.Sign(user, uid, arn, akid)
-	if !b.Verify(sig, user, uid, arn, akid) {
-		t.Fatal("a binding does not verify for the user it was signed for")
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s := webhook.Subject{Username: "dev-user", UID: "kubeiam:111122223333:AIDAX", Groups: []string{"devs", "ops"},
+		ARN: "arn:aws:iam::111122223333:user/dev", AccessKeyID: "AKIAX"}
+	sig := b.Sign(s, now)
+	if err := b.Verify(sig, s, now); err != nil {
+		t.Fatalf("a binding does not verify for the user it was signed for: %v", err)
 	}
+	with := func(f func(*webhook.Subject)) webhook.Subject {
+		c := s
+		c.Groups = append([]string(nil), s.Groups...)
+		f(&c)
+		return c
+	}
+	t.Run("groups are a set; system:authenticated is kube-apiserver's", func(t *testing.T) {
+		for _, g := range [][]string{{"ops", "devs"}, {"system:authenticated", "devs", "ops", "devs"}} {
+			if err := b.Verify(sig, with(func(c *webhook.Subject) { c.Groups = g }), now); err != nil {
+				t.Errorf("groups %q: %v", g, err)
+			}
+		}
+	})
 	tests := []struct {
-		name                          string
-		binding, user, uid, arn, akid string
+		name    string
+		binding string
+		subject webhook.Subject
+		at      time.Time
+		want    error
 	}{
-		{"other username", sig, "admin", uid, arn, akid},
-		{"other uid", sig, user, "kubeiam:111122223333:AIDAY", arn, akid},
-		{"other arn", sig, user, uid, "arn:aws:iam::111122223333:user/admin", akid},
-		{"other access key", sig, user, uid, arn, "AKIAY"},
-		{"fields shifted across the separator", b.Sign(user+uid, "", arn, akid), user, uid, arn, akid},
-		{"empty binding", "", user, uid, arn, akid},
-		{"truncated binding", sig[:len(sig)-1], user, uid, arn, akid},
+		{"other username", sig, with(func(c *webhook.Subject) { c.Username = "admin" }), now, webhook.ErrBindingMismatch},
+		{"other uid", sig, with(func(c *webhook.Subject) { c.UID = "kubeiam:111122223333:AIDAY" }), now, webhook.ErrBindingMismatch},
+		{"other arn", sig, with(func(c *webhook.Subject) { c.ARN = "arn:aws:iam::111122223333:user/admin" }), now, webhook.ErrBindingMismatch},
+		{"other access key", sig, with(func(c *webhook.Subject) { c.AccessKeyID = "AKIAY" }), now, webhook.ErrBindingMismatch},
+		{"one group more", sig, with(func(c *webhook.Subject) { c.Groups = append(c.Groups, "system:masters") }), now, webhook.ErrBindingMismatch},
+		{"one group less", sig, with(func(c *webhook.Subject) { c.Groups = c.Groups[:1] }), now, webhook.ErrBindingMismatch},
+		{"fields shifted", b.Sign(with(func(c *webhook.Subject) { c.Username += c.UID; c.UID = "" }), now), s, now, webhook.ErrBindingMismatch},
+		{"a second before expiry", sig, s, now.Add(5*time.Minute - time.Second), nil},
+		{"at expiry", sig, s, now.Add(5 * time.Minute), webhook.ErrBindingExpired},
+		{"expiry forged", "v2.9999999999." + strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMismatch},
+		{"empty binding", "", s, now, webhook.ErrBindingMalformed},
+		{"unversioned binding of earlier releases", strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMalformed},
+		{"truncated binding", sig[:len(sig)-1], s, now, errAny},
+		{"MAC with one character more", sig + "A", s, now, errAny},
+		{"expiry with a sign", "v2.+" + strings.SplitN(sig, ".", 3)[1] + "." + strings.SplitN(sig, ".", 3)[2], s, now, webhook.ErrBindingMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if b.Verify(tt.binding, tt.user, tt.uid, tt.arn, tt.akid) {
-				t.Error("verified")
+			err := b.Verify(tt.binding, tt.subject, tt.at)
+			if tt.want == errAny && err != nil {
+				return
+			}
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("Verify = %v, want %v", err, tt.want)
 			}
 		})
 	}
 	t.Run("the key is copied", func(t *testing.T) {
 		key[0] = 'x'
-		if !b.Verify(sig, user, uid, arn, akid) {
-			t.Error("changing the caller's key slice changed the binder")
+		if err := b.Verify(sig, s, now); err != nil {
+			t.Errorf("changing the caller's key slice changed the binder: %v", err)
 		}
 	})
 	t.Run("another key makes another binding", func(t *testing.T) {
-		other, _ := webhook.NewBinder([]byte(strings.Repeat("o", 32)))
-		if other.Verify(sig, user, uid, arn, akid) {
-			t.Error("a binding verified under another key")
+		other, _ := webhook.NewBinder([]byte(strings.Repeat("o", 32)), 5*time.Minute)
+		if err := other.Verify(sig, s, now); !errors.Is(err, webhook.ErrBindingMismatch) {
+			t.Errorf("a binding under another key: %v", err)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -22,6 +23,9 @@ import (
 
 // bindingKey is the test servers' binding key.
 var bindingKey = bytes.Repeat([]byte("k"), 32)
+
+// bindingLifetime is the test servers' binding lifetime.
+const bindingLifetime = 5 * time.Minute
 
 // awsAuth maps the admin role's sessions, without access policies.
 var awsAuth = map[string]string{"mapRoles": `
@@ -56,7 +60,8 @@ type env struct {
 	url     string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the env; opts adjust the TokenReview handler.
+func newEnv(t *testing.T, opts ...func(*webhook.TokenReviewHandler)) *env {
 	t.Helper()
 	e := &env{clock: authntest.NewClock(), metrics: metrics.New()}
 	e.sts = authntest.StartSTS(t, e.clock)
@@ -66,11 +71,15 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.binder, err = webhook.NewBinder(bindingKey); err != nil {
+	if e.binder, err = webhook.NewBinder(bindingKey, bindingLifetime); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/authenticate", &webhook.TokenReviewHandler{Auth: svc, Metrics: e.metrics, Binder: e.binder, Now: e.clock.Now})
+	trh := &webhook.TokenReviewHandler{Auth: svc, Metrics: e.metrics, Binder: e.binder, Now: e.clock.Now}
+	for _, o := range opts {
+		o(trh)
+	}
+	mux.Handle("/authenticate", trh)
 	mux.Handle("/authorize", &webhook.SubjectAccessReviewHandler{Mapper: e.mapper, Binder: e.binder, Metrics: e.metrics,
 		Logger: slog.New(slog.DiscardHandler), Now: e.clock.Now})
 	srv := httptest.NewServer(mux)

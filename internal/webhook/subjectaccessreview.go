@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -68,17 +69,19 @@ func (h *SubjectAccessReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Re
 
 // decide finds the caller's grants and evaluates them.
 func (h *SubjectAccessReviewHandler) decide(spec authzv1.SubjectAccessReviewSpec) authz.Decision {
-	one := func(k string) string {
-		if v := spec.Extra[k]; len(v) == 1 {
-			return v[0]
-		}
-		return ""
-	}
+	one := func(k string) string { return extraValue(spec.Extra, k) }
 	callerARN, akid, binding := one(ExtraARN), one(ExtraAccessKeyID), one(ExtraBinding)
 	if callerARN == "" {
 		return authz.Decision{Reason: "not a kubeiam user: no access policies apply"}
 	}
-	if h.Binder == nil || !h.Binder.Verify(binding, spec.User, spec.UID, callerARN, akid) {
+	subject := Subject{Username: spec.User, UID: spec.UID, Groups: spec.Groups, ARN: callerARN, AccessKeyID: akid}
+	if h.Binder == nil {
+		return authz.Decision{Reason: "identity not issued by this kubeiam server (impersonated?): access policies do not apply"}
+	}
+	if err := h.Binder.Verify(binding, subject, h.Now()); err != nil {
+		if errors.Is(err, ErrBindingExpired) {
+			return authz.Decision{Reason: "identity binding expired (re-authenticate): access policies do not apply"}
+		}
 		return authz.Decision{Reason: "identity not issued by this kubeiam server (impersonated?): access policies do not apply"}
 	}
 	account := ""
@@ -98,6 +101,28 @@ func (h *SubjectAccessReviewHandler) decide(spec authzv1.SubjectAccessReviewSpec
 	}
 	h.authzOnce.Do(func() { h.authorizer = authz.NewAuthorizer() })
 	return h.authorizer.Authorize(res.Grants, authz.AttributesFromSAR(spec))
+}
+
+// extraValue returns the single value of the extra key, matched without
+// regard to case: kube-apiserver lowercases extra keys that arrive as HTTP
+// headers (Impersonate-Extra-*, and the front-proxy's X-Remote-Extra-* of
+// aggregated API servers; k8s.io/apiserver pkg/endpoints/filters
+// impersonation.go and pkg/authentication/request/headerrequest), so
+// "accessKeyId" comes back as "accesskeyid". It returns "" when the key is
+// missing, has several values, or is present in several spellings with
+// different values, which no request kube-apiserver builds itself has.
+func extraValue(extra map[string]authzv1.ExtraValue, key string) string {
+	val, found := "", false
+	for k, v := range extra {
+		if !strings.EqualFold(k, key) {
+			continue
+		}
+		if len(v) != 1 || (found && v[0] != val) {
+			return ""
+		}
+		val, found = v[0], true
+	}
+	return val
 }
 
 func verb(spec authzv1.SubjectAccessReviewSpec) string {

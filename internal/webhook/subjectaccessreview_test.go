@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	authnv1 "k8s.io/api/authentication/v1"
@@ -79,7 +80,7 @@ const (
 )
 
 func TestSubjectAccessReview(t *testing.T) {
-	otherBinder, err := webhook.NewBinder([]byte(strings.Repeat("o", 32)))
+	otherBinder, err := webhook.NewBinder([]byte(strings.Repeat("o", 32)), bindingLifetime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,9 +116,9 @@ func TestSubjectAccessReview(t *testing.T) {
 		{
 			name:  "binding signed with another key is no opinion",
 			attrs: pods("get", "dev"), wantReason: notIssued,
-			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
-				s.Extra[webhook.ExtraBinding] = authzv1.ExtraValue{otherBinder.Sign(s.User, s.UID,
-					s.Extra[webhook.ExtraARN][0], s.Extra[webhook.ExtraAccessKeyID][0])}
+			change: func(_ *testing.T, e *env, s *authzv1.SubjectAccessReviewSpec) {
+				s.Extra[webhook.ExtraBinding] = authzv1.ExtraValue{otherBinder.Sign(webhook.Subject{Username: s.User, UID: s.UID,
+					Groups: s.Groups, ARN: s.Extra[webhook.ExtraARN][0], AccessKeyID: s.Extra[webhook.ExtraAccessKeyID][0]}, e.clock.Now())}
 			},
 		},
 		{
@@ -154,6 +155,52 @@ func TestSubjectAccessReview(t *testing.T) {
 			attrs: pods("get", "dev"), wantReason: notIssued,
 			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
 				s.UID = "kubeiam:111122223333:AIDAOTHER"
+			},
+		},
+		{
+			name:  "system:authenticated, which kube-apiserver adds to every user, is allowed",
+			attrs: pods("get", "dev"), wantAllowed: true, wantReason: allowedInDev,
+			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
+				s.Groups = append([]string{"system:authenticated"}, s.Groups...)
+			},
+		},
+		{
+			name:  "extra keys lowercased, as kube-apiserver passes impersonated and front-proxy extras, is allowed",
+			attrs: pods("get", "dev"), wantAllowed: true, wantReason: allowedInDev,
+			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
+				lower := map[string]authzv1.ExtraValue{}
+				for k, v := range s.Extra {
+					lower[strings.ToLower(k)] = v
+				}
+				s.Extra = lower
+			},
+		},
+		{
+			name:  "one extra key in two spellings with different values is no opinion",
+			attrs: pods("get", "dev"), wantReason: notIssued,
+			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
+				s.Extra["accesskeyid"] = authzv1.ExtraValue{"AKIAOTHER"}
+			},
+		},
+		{
+			name:  "another group set with the genuine binding is no opinion",
+			attrs: pods("get", "dev"), wantReason: notIssued,
+			change: func(_ *testing.T, _ *env, s *authzv1.SubjectAccessReviewSpec) {
+				s.Groups = append(s.Groups, "system:masters")
+			},
+		},
+		{
+			name:  "a binding used until just before it expires is allowed",
+			attrs: pods("get", "dev"), wantAllowed: true, wantReason: allowedInDev,
+			change: func(_ *testing.T, e *env, _ *authzv1.SubjectAccessReviewSpec) {
+				e.clock.Advance(bindingLifetime - time.Second)
+			},
+		},
+		{
+			name:  "an expired binding (copied from an object, say) is no opinion",
+			attrs: pods("get", "dev"), wantReason: "identity binding expired (re-authenticate): access policies do not apply",
+			change: func(_ *testing.T, e *env, _ *authzv1.SubjectAccessReviewSpec) {
+				e.clock.Advance(bindingLifetime)
 			},
 		},
 		{

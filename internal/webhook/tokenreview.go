@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -47,6 +48,14 @@ type TokenReviewHandler struct {
 	Metrics *metrics.Metrics
 	Binder  *Binder
 	Now     func() time.Time
+	// APIAudiences are the audiences kube-apiserver identifies itself with
+	// (its --api-audiences, by default its --service-account-issuer). When
+	// set, a review that names audiences none of which is the API server's
+	// is refused before any STS call. When empty, kubeiam cannot tell the API
+	// server's audiences from others and answers without status.audiences,
+	// which the TokenReview contract reads as "valid for the API server
+	// only" (see checkAudiences).
+	APIAudiences []string
 }
 
 // tokenReview is the part of a TokenReview we read, in either version.
@@ -79,10 +88,17 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			authnv1.SchemeGroupVersion, authnv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
 		return
 	}
-	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path})
+	audiences, refusal := checkAudiences(in.Spec.Audiences, h.APIAudiences)
+	if refusal != "" {
+		result = "wrong-audience"
+		writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, authnv1.TokenReviewStatus{Error: refusal}))
+		return
+	}
+	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr,
+		ClientID: clientCertID(r), Method: r.Method, Path: r.URL.Path})
 	result = out.Class
 	switch out.Class {
-	case "throttled":
+	case "throttled", "rate-limited":
 		// 429 makes kube-apiserver back off and retry instead of caching a
 		// denial for a user who did nothing wrong.
 		w.Header().Set("Retry-After", "1")
@@ -94,14 +110,29 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, out.PublicError)
 		return
 	}
-	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated, Audiences: in.Spec.Audiences}
+	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated}
 	if out.Authenticated {
 		status.User = h.userInfo(out)
+		status.Audiences = audiences
 	} else {
-		status.Audiences = nil
 		status.Error = out.PublicError
 	}
 	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))
+}
+
+// clientCertID names the caller by its verified client certificate and its
+// address (several kube-apiservers may share one certificate), or "" without
+// a certificate; the STS rate limit counts by it.
+func clientCertID(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return ""
+	}
+	c := r.TLS.VerifiedChains[0][0]
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "cert:" + c.Subject.String() + "/" + c.SerialNumber.String() + "@" + host
 }
 
 func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
@@ -123,7 +154,9 @@ func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
 		},
 	}
 	if h.Binder != nil {
-		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(u.Username, u.UID, id.ARN, id.AccessKeyID)}
+		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(Subject{
+			Username: u.Username, UID: u.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
+		}, h.Now())}
 	}
 	return u
 }

@@ -130,16 +130,18 @@ func TestTokenReviewGrantedRoundTrip(t *testing.T) {
 					}
 					wantUID := "kubeiam:111122223333:" + id.UserID
 					want := review{
+						// No audiences: the token is proven for the API
+						// server only (see TestTokenReviewAudiences).
 						APIVersion: version, Kind: "TokenReview", Authenticated: true,
-						Audiences: []string{"https://kubernetes.default.svc"},
-						Username:  tt.username, UID: wantUID, Groups: tt.groups,
+						Username: tt.username, UID: wantUID, Groups: tt.groups,
 						Extra: map[string][]string{
 							webhook.ExtraARN:          {tt.arn},
 							webhook.ExtraCanonicalARN: {tt.canonical},
 							webhook.ExtraSessionName:  {tt.sessionName},
 							webhook.ExtraAccessKeyID:  {c.AccessKeyID},
 							webhook.ExtraPrincipalID:  {id.UserID},
-							webhook.ExtraBinding:      {e.binder.Sign(tt.username, wantUID, tt.arn, c.AccessKeyID)},
+							webhook.ExtraBinding: {e.binder.Sign(webhook.Subject{Username: tt.username, UID: wantUID, Groups: tt.groups,
+								ARN: tt.arn, AccessKeyID: c.AccessKeyID}, e.clock.Now())},
 						},
 					}
 					checkReview(t, got, want)
