@@ -195,9 +195,7 @@ func TestDevModeAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the AWS CLI")
 	}
-	if _, err := os.Stat("/usr/bin/aws"); err != nil {
-		t.Skip("/usr/bin/aws (AWS CLI v2) not installed; make tools installs it")
-	}
+	testutil.RequireProgram(t, "the AWS CLI v2", "/usr/bin/aws", `run "make tools"`)
 	d := startDev(t)
 	home := t.TempDir()
 	// The Debian AWS CLI predates access entries; give it the EKS model
