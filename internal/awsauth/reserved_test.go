@@ -98,7 +98,7 @@ func TestParseFlagsTemplatesThatCanBeReserved(t *testing.T) {
 		got = append(got, p.String())
 	}
 	if len(ps) != 2 || ps[0].Code != CodeReservedTemplate || ps[0].Line != 5 || ps[0].Severity != Error ||
-		ps[1].Code != CodeReservedTemplate || ps[1].Line != 7 || ps[1].Index != 1 {
+		ps[1].Code != CodeReservedTemplate || ps[1].Line != 7 || ps[1].Index != 1 || ps[1].Severity != Warning {
 		t.Fatalf("problems:\n%s", strings.Join(got, "\n"))
 	}
 	if !strings.Contains(ps[0].Message, "system:masters") {

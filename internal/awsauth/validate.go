@@ -165,7 +165,10 @@ func checkUsername(key string, i int, u string, el entryLines, isUser bool) Prob
 		return Problems{problem(key, i, line, Error, CodeReservedUsername, "username %q is refused: %s", u, why)}
 	}
 	if why := reservedUsernameTemplate(u); why != "" {
-		return Problems{problem(key, i, line, Error, CodeReservedTemplate, "username %q is refused: %s", u, why)}
+		// A warning, not an error: every login that would expand into a
+		// reserved username is refused (Match.Expand), and the entry keeps
+		// working for the other sessions, as it did before this check.
+		return Problems{problem(key, i, line, Warning, CodeReservedTemplate, "username %q: logins it would expand into a reserved name are refused: %s", u, why)}
 	}
 	if isUser && usesSession(u) {
 		return Problems{sessionOnUser(key, i, line, "username", u)}
