@@ -68,7 +68,7 @@ func TestAWSAuthConcurrentFileEditsGoroutines(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, stderr, code := runAWSAuth(t, nil, addUserArgs(path, i)...); code != 0 {
+			if _, stderr, code := runAWSAuth(t, nil, addUserArgs(path, i)[1:]...); code != 0 {
 				t.Errorf("add-user %d: exit %d: %s", i, code, stderr)
 			}
 		}()

@@ -197,7 +197,7 @@ func TestAWSAuthValidate(t *testing.T) {
 	}
 	tmpl := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Dev\n    username: dev\n    groups: ['system:{{SessionName}}']\n")
 	out, _, code = runAWSAuth(t, nil, "validate", "-f", tmpl)
-	if code != 1 || !strings.Contains(out, "mapRoles line 4: error reserved-template:") {
+	if code != 1 || !strings.Contains(out, "mapRoles line 3: error reserved-template:") {
 		t.Errorf("reserved template: exit %d: %s", code, out)
 	}
 	good := awsAuthTempFile(t, "aws-auth.yaml", awsAuthFile)
