@@ -25,9 +25,11 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## unit: every package's tests under the race detector.
+## unit: every package's tests under the race detector; the end-to-end
+## tests (test/e2e) in a random order, which they must not depend on.
 unit:
-	$(GO) test $(GOFLAGS_TEST) ./...
+	$(GO) test $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v /test/e2e)
+	$(GO) test $(GOFLAGS_TEST) -shuffle=on ./test/e2e
 
 ## test: the whole suite (what CI runs): tools, lint, all tests, and a
 ## short pass of every fuzz target.
