@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz clean
+.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz fuzz-short clean
 
 all: build
 
@@ -25,12 +25,15 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## unit: every package's tests under the race detector.
+## unit: every package's tests under the race detector; the end-to-end
+## tests (test/e2e) in a random order, which they must not depend on.
 unit:
-	$(GO) test $(GOFLAGS_TEST) ./...
+	$(GO) test $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v /test/e2e)
+	$(GO) test $(GOFLAGS_TEST) -shuffle=on ./test/e2e
 
-## test: the whole suite (what CI runs): tools, lint, all tests.
-test: tools e2e-tools lint unit
+## test: the whole suite (what CI runs): tools, lint, all tests, and a
+## short pass of every fuzz target.
+test: tools e2e-tools lint unit fuzz-short
 
 ## bench: the Go benchmarks.
 bench:
@@ -40,10 +43,17 @@ bench:
 bench-server:
 	$(GO) run ./bench/authbench
 
-## fuzz: a short fuzzing pass over every parser (FUZZTIME=30s per target).
+## fuzz: a fuzzing pass over every fuzz target (FUZZTIME=30s per target;
+## FUZZMINIMIZETIME bounds the minimisation of each new input).
 FUZZTIME ?= 10s
+FUZZMINIMIZETIME ?= 100x
 fuzz:
-	bash hack/fuzz.sh $(FUZZTIME)
+	bash hack/fuzz.sh $(FUZZTIME) $(FUZZMINIMIZETIME)
+
+## fuzz-short: what "make test" runs: every fuzz target for 3 seconds
+## (about 25 targets: under 3 minutes of fuzzing, plus compilation).
+fuzz-short:
+	bash hack/fuzz.sh 3s 50x
 
 clean:
 	rm -rf bin

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // awsCLI is the AWS CLI v2, named by its full path on purpose: the first
@@ -51,9 +53,7 @@ func TestAWSCLIAcceptance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping AWS CLI acceptance test in -short mode")
 	}
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("skipping: %s (AWS CLI v2) not installed", awsCLI)
-	}
+	testutil.RequireProgram(t, "the AWS CLI v2", awsCLI, `run "make tools"`)
 	home := t.TempDir()
 	for _, name := range []string{"config", "credentials"} {
 		if err := os.WriteFile(filepath.Join(home, name), nil, 0o600); err != nil {

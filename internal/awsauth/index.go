@@ -169,7 +169,8 @@ func (e entry) match() Match {
 // Expand returns the Kubernetes username and groups of the match for the
 // caller's variables. v.EC2PrivateDNSName is called at most once. A username
 // that expands to nothing, or into a reserved namespace (a session named
-// "system" with "{{SessionNameRaw}}:admin", say), is an error.
+// "system" with "{{SessionNameRaw}}:admin", say), is an error, and so is a
+// templated group that expands into one (system:{{SessionName}}).
 func (m Match) Expand(v Vars) (string, []string, error) {
 	if resolve := v.EC2PrivateDNSName; resolve != nil {
 		var name string
@@ -201,6 +202,9 @@ func (m Match) Expand(v Vars) (string, []string, error) {
 		}
 		if g == "" {
 			return "", nil, fmt.Errorf("group %d: %w", i, ErrEmptyGroup)
+		}
+		if why := reservedGroup(t, g); why != "" {
+			return "", nil, fmt.Errorf("group %d: %w: %q: %s", i, ErrReservedGroup, g, why)
 		}
 		groups = append(groups, g)
 	}

@@ -48,6 +48,7 @@ const (
 	CodeInvalidAccount   Code = "invalid-account"   // not a 12-digit account ID
 	CodeAccountNumber    Code = "account-number"    // an unquoted account ID YAML reads as a number
 	CodeDuplicate        Code = "duplicate"         // same principal, permission set or account again
+	CodeReservedTemplate Code = "reserved-template" // a template some caller can expand into a reserved name (groups: error, usernames: warning)
 )
 
 // Problem is a validation finding about one entry or key.

@@ -164,6 +164,12 @@ func checkUsername(key string, i int, u string, el entryLines, isUser bool) Prob
 	if why := reservedUsername(u); why != "" {
 		return Problems{problem(key, i, line, Error, CodeReservedUsername, "username %q is refused: %s", u, why)}
 	}
+	if why := reservedUsernameTemplate(u); why != "" {
+		// A warning, not an error: every login that would expand into a
+		// reserved username is refused (Match.Expand), and the entry keeps
+		// working for the other sessions, as it did before this check.
+		return Problems{problem(key, i, line, Warning, CodeReservedTemplate, "username %q: logins it would expand into a reserved name are refused: %s", u, why)}
+	}
 	if isUser && usesSession(u) {
 		return Problems{sessionOnUser(key, i, line, "username", u)}
 	}
@@ -179,6 +185,8 @@ func checkGroups(key string, i int, groups []string, el entryLines, isUser bool)
 			ps = append(ps, problem(key, i, line, Error, CodeEmptyGroup, "group %d is empty", j))
 		case checkTemplate(g) != nil:
 			ps = append(ps, problem(key, i, line, Error, CodeUnknownTemplate, "group %q: %v", g, checkTemplate(g)))
+		case reservedGroupTemplate(g) != "":
+			ps = append(ps, problem(key, i, line, Error, CodeReservedTemplate, "group %q is refused: %s", g, reservedGroupTemplate(g)))
 		case isUser && usesSession(g):
 			ps = append(ps, sessionOnUser(key, i, line, "group", g))
 		}

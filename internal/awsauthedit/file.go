@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/kubeiam/kubeiam/internal/awsauth"
 )
 
 // ErrFileFormat: an aws-auth file is neither a v1 ConfigMap manifest nor a
@@ -48,6 +50,9 @@ func ParseFile(content []byte) (*File, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: more than one YAML document; keep the aws-auth ConfigMap alone in its file", ErrFileFormat)
+	}
+	if err := awsauth.CheckDuplicateKeys(content); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFileFormat, err)
 	}
 	top := doc.Content[0]
 	if top.Kind != yaml.MappingNode {

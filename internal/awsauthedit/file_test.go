@@ -128,3 +128,12 @@ func TestManifestBytes(t *testing.T) {
 		t.Errorf("err %v:\n%s", err, out)
 	}
 }
+
+// Issue 10 item 8: an edit of a file with two mapRoles kept one of them and
+// dropped the other without a word.
+func TestParseFileRefusesDuplicateKeys(t *testing.T) {
+	_, err := ParseFile([]byte("apiVersion: v1\nkind: ConfigMap\ndata:\n  mapRoles: |\n    - rolearn: a\n  mapRoles: |\n    - rolearn: b\n"))
+	if !errors.Is(err, ErrFileFormat) || !strings.Contains(err.Error(), `line 6: key "mapRoles" given twice (first on line 4)`) {
+		t.Fatalf("err = %v", err)
+	}
+}

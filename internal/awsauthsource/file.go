@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubeiam/kubeiam/internal/awsauth"
 )
 
 // DefaultFileInterval is how often a FileSource polls its file.
@@ -187,6 +189,9 @@ type manifest struct {
 func decodeFile(content []byte) (map[string]string, error) {
 	if strings.TrimSpace(string(content)) == "" {
 		return nil, errors.New("file is empty (write {} for an empty mapping)")
+	}
+	if err := awsauth.CheckDuplicateKeys(content); err != nil {
+		return nil, fmt.Errorf("decode aws-auth file: %w", err)
 	}
 	var top map[string]any
 	if err := yaml.Unmarshal(content, &top); err != nil {

@@ -327,6 +327,10 @@ func TestDecodeFile(t *testing.T) {
 		{name: "top-level list", content: "- a\n- b\n", wantErr: "decode"},
 		{name: "mapRoles as a list, not a string", content: "mapRoles:\n- rolearn: x\n", wantErr: "must be strings"},
 		{name: "syntax error", content: "mapRoles: [\n", wantErr: "decode"},
+		// Issue 10 item 8: the last mapRoles silently won.
+		{name: "duplicate data key", content: "mapRoles: '[]'\nmapRoles: '[]'\n", wantErr: `line 2: key "mapRoles" given twice (first on line 1)`},
+		{name: "duplicate key in a manifest's data", content: "apiVersion: v1\nkind: ConfigMap\ndata:\n  mapRoles: '[]'\n  mapUsers: '[]'\n  mapRoles: '[]'\n",
+			wantErr: `line 6: key "mapRoles" given twice (first on line 4)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

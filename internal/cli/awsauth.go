@@ -359,42 +359,21 @@ func (f *awsAuthFileTarget) read(context.Context) (map[string]string, bool, erro
 	return file.Data(), ok, nil
 }
 
+// change edits the file under an exclusive lock, so concurrent edits of one
+// file (parallel CI jobs, say) all survive, and replaces it atomically.
 func (f *awsAuthFileTarget) change(_ context.Context, mutate func(map[string]string) (map[string]string, error)) error {
-	file, _, err := f.load()
-	if err != nil {
-		return err
-	}
-	data, err := mutate(file.Data())
-	if errors.Is(err, kube.ErrNoChange) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	file.SetData(data)
-	b, err := file.Bytes()
-	if err != nil {
-		return err
-	}
-	return awsAuthWriteFile(f.path, b)
-}
-
-// awsAuthWriteFile replaces path with b through a rename, so that a reader
-// (or a crash) never sees half a file.
-func awsAuthWriteFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".aws-auth-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	newFile := func() *awsauthedit.File { return awsauthedit.NewManifestFile(f.namespace, f.name) }
+	return awsauthedit.UpdateFile(f.path, newFile, func(file *awsauthedit.File) (bool, error) {
+		data, err := mutate(file.Data())
+		if errors.Is(err, kube.ErrNoChange) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		file.SetData(data)
+		return true, nil
+	})
 }
 
 // awsAuthLiveTarget is the ConfigMap in the cluster.

@@ -188,6 +188,18 @@ func TestAWSAuthValidate(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "aws-auth.yaml: mapUsers line ") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
+	// Issue 10 item 8: a duplicate key is refused with its line, and a
+	// template some session can expand into system: is an error.
+	dup := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: '[]'\nmapUsers: '[]'\nmapRoles: '[]'\n")
+	_, stderr, code = runAWSAuth(t, nil, "validate", "-f", dup)
+	if code != 1 || !strings.Contains(stderr, `line 3: key "mapRoles" given twice (first on line 1)`) {
+		t.Errorf("duplicate key: exit %d: %s", code, stderr)
+	}
+	tmpl := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Dev\n    username: dev\n    groups: ['system:{{SessionName}}']\n")
+	out, _, code = runAWSAuth(t, nil, "validate", "-f", tmpl)
+	if code != 1 || !strings.Contains(out, "mapRoles line 3: error reserved-template:") {
+		t.Errorf("reserved template: exit %d: %s", code, out)
+	}
 	good := awsAuthTempFile(t, "aws-auth.yaml", awsAuthFile)
 	if out, _, code := runAWSAuth(t, nil, "validate", "-f", good); code != 0 || !strings.Contains(out, "valid (1 warning)") {
 		t.Errorf("exit %d: %s", code, out)

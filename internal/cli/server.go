@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -29,7 +30,11 @@ type serverFlags struct {
 	hardening               hardeningFlags
 }
 
-func newServerCommand(s IO) *cobra.Command {
+func newServerCommand(s IO) *cobra.Command { return newServerCommandWith(s, server.RunDev) }
+
+// newServerCommandWith is newServerCommand with the function that runs dev
+// mode, which tests replace to see the options --dev gives it.
+func newServerCommandWith(s IO, runDev func(context.Context, server.DevOptions) error) *cobra.Command {
 	var f serverFlags
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -48,7 +53,11 @@ kube-apiserver needs ("kubeiam init" writes the same before the first start):
 (with --authorization-mode=Node,Webhook,RBAC).
 
 With --dev it needs nothing else: a local STS with seeded identities, an
-embedded store and the webhooks, all on loopback, and a guided tour.
+embedded store and the webhooks, all on loopback, and a guided tour. Dev
+mode honours --dev-dir, --aws-listen, --listen, --cluster-id, --manager,
+--authentication-mode, the log flags, and --sts-endpoint and --sts-timeout
+(to verify tokens through another STS, a fault-injecting proxy in front of
+the local one, say); it refuses every other flag and says why.
 
 Configuration comes from --config (YAML, fields as in the flags' names:
 clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
@@ -67,14 +76,18 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 			if err != nil {
 				return withExitCode(2, err)
 			}
+			if err := checkDevFlags(cmd.Flags(), f.dev); err != nil {
+				return withExitCode(2, err)
+			}
 			if f.dev {
-				if f.configFile != "" {
-					return withExitCode(2, fmt.Errorf("--dev and --config do not go together: dev mode configures itself"))
-				}
-				return server.RunDev(cmd.Context(), server.DevOptions{
+				o, err := f.devOptions(cmd.Flags(), server.DevOptions{
 					Dir: f.devDir, Listen: orDefault(f.cfg.Listen, "127.0.0.1:21362"), AWSListen: f.awsListen,
 					Out: s.Out, Logger: logger, Now: s.Now, Command: selfCommand(),
 				})
+				if err != nil {
+					return withExitCode(2, err)
+				}
+				return runDev(cmd.Context(), o)
 			}
 			cfg, err := f.load(cmd.Flags())
 			if err != nil {

@@ -38,7 +38,7 @@ func TestServerConfigErrorsNameTheField(t *testing.T) {
 		{"flag overrides file", []string{"server", "--config", cfgFile, "--authentication-mode", "API", "--cluster-creator-arn", "arn:aws:iam::111122223333:group/x", "--state-dir", dir}, "clusterCreatorARN:"},
 		{"unknown field in file", []string{"server", "--config", typo}, "clusterName"},
 		{"bad timeout", []string{"server", "-i", "x", "--sts-timeout", "soon"}, "--sts-timeout"},
-		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--dev and --config do not go together"},
+		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--config does not go with --dev: dev mode configures itself"},
 		{"bad log format", []string{"server", "-i", "x", "--log-format", "xml"}, "log format"},
 		{"bad ec2 endpoint", []string{"server", "-i", "x", "--ec2-private-dns", "--ec2-endpoint", "ftp://ec2"}, "ec2.endpoint"},
 	}

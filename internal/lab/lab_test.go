@@ -128,12 +128,7 @@ func requirePrograms(t *testing.T) (apiserver, etcd, kubectl string) {
 		{"etcd", etcd, `run "make tools"`},
 		{"kubectl", kubectl, "install it"},
 	} {
-		if st, err := os.Stat(p.path); p.path == "" || err != nil || st.IsDir() {
-			if os.Getenv("KUBEIAM_E2E") == "required" {
-				t.Fatalf("%s is missing at %q (%s) and KUBEIAM_E2E=required", p.name, p.path, p.how)
-			}
-			t.Skipf("%s is missing at %q: %s, or set KUBEIAM_E2E=required to fail instead", p.name, p.path, p.how)
-		}
+		testutil.RequireProgram(t, p.name, p.path, p.how)
 	}
 	return apiserver, etcd, kubectl
 }

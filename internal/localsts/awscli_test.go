@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token"
 )
 
@@ -31,9 +32,7 @@ func newCLI(t *testing.T) *cli {
 	if testing.Short() {
 		t.Skip("skipping AWS CLI acceptance test in -short mode")
 	}
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("skipping: %s (AWS CLI v2) not installed; run \"make tools\" or apt-get install -y awscli", awsCLI)
-	}
+	testutil.RequireProgram(t, "the AWS CLI v2", awsCLI, `run "make tools" or apt-get install -y awscli`)
 	home := t.TempDir()
 	for _, name := range []string{"config", "credentials"} {
 		if err := os.WriteFile(filepath.Join(home, name), nil, 0o600); err != nil {

@@ -29,6 +29,22 @@ type DevOptions struct {
 	Now    func() time.Time
 	// Command is how the tour spells kubeiam ("kubeiam", "go run ./cmd/kubeiam").
 	Command string
+
+	// The settings of "kubeiam server" that dev mode honours; the zero
+	// value keeps dev mode's own.
+
+	// ClusterID replaces DevClusterID.
+	ClusterID string
+	// STSEndpoint is where the server sends the tokens' STS requests instead
+	// of the local STS (a fault-injecting proxy in front of it, say). The
+	// local STS still serves the AWS CLI on AWSListen.
+	STSEndpoint string
+	// STSTimeout bounds one STS call.
+	STSTimeout time.Duration
+	// Managers may change access besides the creator.
+	Managers []string
+	// AuthenticationMode is the initial mode of a new dev cluster.
+	AuthenticationMode string
 }
 
 // Dev cluster facts.
@@ -73,18 +89,9 @@ func RunDev(ctx context.Context, o DevOptions) error {
 	defer awsLn.Close()
 	awsURL := "http://" + awsLn.Addr().String()
 
-	cfg := config.Server{
-		ClusterID:         DevClusterID,
-		Region:            DevRegion,
-		Listen:            o.Listen,
-		StateDir:          filepath.Join(dir, "state"),
-		STSEndpoint:       awsURL,
-		ClusterCreatorARN: devARN("user/" + localsts.DevCreatorUser),
-		AWSAuth:           config.AWSAuth{File: awsAuthFile},
-	}
-	cfg.Defaults()
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("dev configuration: %w", err)
+	cfg, err := devConfig(o, dir, awsURL, awsAuthFile)
+	if err != nil {
+		return err
 	}
 	files, err := writeAWSFiles(dir, stsCfg)
 	if err != nil {
@@ -94,13 +101,41 @@ func RunDev(ctx context.Context, o DevOptions) error {
 		Config: cfg, Logger: o.Logger, Now: o.Now,
 		LocalSTS: local, AWSListener: awsLn,
 		OnReady: func(s *Server) {
-			t := tour{Dir: dir, Files: files, AWSURL: awsURL, Server: s, AWSAuthFile: awsAuthFile, Command: o.Command}
+			t := tour{ClusterID: cfg.ClusterID, Dir: dir, Files: files, AWSURL: awsURL, Server: s, AWSAuthFile: awsAuthFile, Command: o.Command}
 			if err := t.writeEnv(); err != nil {
 				o.Logger.Error("write dev.env failed", "error", err)
 			}
 			t.print(o.Out)
 		},
 	})
+}
+
+// devConfig is the server configuration of dev mode with o's overrides.
+func devConfig(o DevOptions, dir, awsURL, awsAuthFile string) (config.Server, error) {
+	cfg := config.Server{
+		ClusterID:          orDefault(o.ClusterID, DevClusterID),
+		Region:             DevRegion,
+		Listen:             o.Listen,
+		StateDir:           filepath.Join(dir, "state"),
+		STSEndpoint:        orDefault(o.STSEndpoint, awsURL),
+		STSTimeout:         config.Duration{Duration: o.STSTimeout},
+		ClusterCreatorARN:  devARN("user/" + localsts.DevCreatorUser),
+		AuthenticationMode: o.AuthenticationMode,
+		Managers:           o.Managers,
+		AWSAuth:            config.AWSAuth{File: awsAuthFile},
+	}
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("dev configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func devARN(resource string) string {

@@ -26,23 +26,27 @@ import (
 
 // devServer is a running "kubeiam server --dev" on random loopback ports.
 type devServer struct {
-	dir    string
-	env    map[string]string
-	client *http.Client
-	out    *testutil.SyncBuffer
-	log    *testutil.SyncBuffer
-	stop   func() error
+	dir       string
+	clusterID string
+	env       map[string]string
+	client    *http.Client
+	out       *testutil.SyncBuffer
+	log       *testutil.SyncBuffer
+	stop      func() error
 }
 
-func startDev(t *testing.T) *devServer {
+func startDev(t *testing.T, with ...func(*DevOptions)) *devServer {
 	t.Helper()
 	d := &devServer{dir: t.TempDir(), out: &testutil.SyncBuffer{}, log: &testutil.SyncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- RunDev(ctx, DevOptions{Dir: d.dir, Listen: "127.0.0.1:0", AWSListen: "127.0.0.1:0", Out: d.out,
-			Logger: slog.New(slog.NewTextHandler(d.log, nil))})
-	}()
+	o := DevOptions{Dir: d.dir, Listen: "127.0.0.1:0", AWSListen: "127.0.0.1:0", Out: d.out,
+		Logger: slog.New(slog.NewTextHandler(d.log, nil))}
+	for _, f := range with {
+		f(&o)
+	}
+	d.clusterID = orDefault(o.ClusterID, DevClusterID)
+	go func() { done <- RunDev(ctx, o) }()
 	var once sync.Once
 	var stopErr error
 	d.stop = func() error {
@@ -117,7 +121,7 @@ func (d *devServer) token(t *testing.T, user string) string {
 		if u.Name == user {
 			k := u.AccessKeys[0]
 			tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-				tokengen.Options{ClusterID: DevClusterID, Region: DevRegion, Now: time.Now})
+				tokengen.Options{ClusterID: d.clusterID, Region: DevRegion, Now: time.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,9 +200,7 @@ func TestDevModeAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the AWS CLI")
 	}
-	if _, err := os.Stat("/usr/bin/aws"); err != nil {
-		t.Skip("/usr/bin/aws (AWS CLI v2) not installed; make tools installs it")
-	}
+	testutil.RequireProgram(t, "the AWS CLI v2", "/usr/bin/aws", `run "make tools"`)
 	d := startDev(t)
 	home := t.TempDir()
 	// The Debian AWS CLI predates access entries; give it the EKS model

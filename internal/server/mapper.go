@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/kubeiam/kubeiam/internal/access"
-	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/resolve"
@@ -98,30 +97,4 @@ func (m *Mapper) reloadAccess() error {
 }
 
 // rebuild makes a new resolve.Snapshot from the parts. m.mu must be held.
-func (m *Mapper) rebuild() {
-	c := m.access.Cluster
-	mode := c.AuthenticationMode
-	if mode == "" {
-		mode = access.ModeConfigMap
-	}
-	s := &resolve.Snapshot{
-		Mode:             string(mode),
-		UseAWSAuth:       mode.UsesConfigMap(),
-		UseAccessEntries: mode.UsesAccessEntries(),
-		CreatorARN:       c.CreatorARN,
-		CreatorImplicit:  mode == access.ModeConfigMap,
-		AWSAuth:          m.awsauth,
-		Entries:          make(map[string]resolve.Entry, len(m.access.Entries)),
-		Generation:       m.access.Generation,
-	}
-	if k, err := arn.Key(c.CreatorARN); err == nil {
-		s.CreatorKey = k
-	}
-	for key, e := range m.access.Entries {
-		s.Entries[key] = resolve.Entry{
-			PrincipalARN: e.PrincipalARN, Username: e.Username, Groups: e.KubernetesGroups,
-			Type: string(e.Type), Grants: access.Grants(m.access.Associations[key]),
-		}
-	}
-	m.snap.Store(s)
-}
+func (m *Mapper) rebuild() { m.snap.Store(resolve.SnapshotOf(m.access, m.awsauth)) }

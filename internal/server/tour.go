@@ -13,6 +13,7 @@ import (
 
 // tour prints what dev mode started and what to try next.
 type tour struct {
+	ClusterID   string
 	Dir         string
 	Files       localsts.AWSFiles
 	AWSURL      string
@@ -30,7 +31,7 @@ func (t tour) writeEnv() error {
 		{"AWS_SHARED_CREDENTIALS_FILE", t.Files.Credentials},
 		{"AWS_REGION", DevRegion},
 		{"AWS_EC2_METADATA_DISABLED", "true"},
-		{"KUBEIAM_CLUSTER", DevClusterID},
+		{"KUBEIAM_CLUSTER", t.ClusterID},
 		{"KUBEIAM_ENDPOINT", t.AWSURL},
 		{"KUBEIAM_AWS_ENDPOINT", t.AWSURL},
 		{"KUBEIAM_WEBHOOK", "https://" + t.Server.Addr()},

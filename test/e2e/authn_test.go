@@ -54,6 +54,7 @@ func TestCreatorListsServicesWithoutMapping(t *testing.T) {
 func TestUnmappedDeveloperIsUnauthorized(t *testing.T) {
 	c := cluster(t)
 	developer, _ := c.Profile(localsts.DevDeveloperUser)
+	waitUnmapped(t, c, localsts.DevDeveloperUser)
 
 	r := kubectl(t, c, localsts.DevDeveloperUser, c.Kubeconfig(localsts.DevDeveloperUser), "get", "svc")
 	if r.Code != 1 || r.Stdout != "" || r.Stderr != unauthorized {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/localsts"
@@ -36,23 +35,6 @@ func applyAWSAuth(t *testing.T, c *harness.Cluster, mapRoles string) {
 func whoami(t *testing.T, c *harness.Cluster, profile, kubeconfig string) result {
 	t.Helper()
 	return kubectl(t, c, profile, kubeconfig, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}")
-}
-
-// eventually retries check until it returns "" (success) or 30 seconds
-// pass; the aws-auth informer applies a change within moments.
-func eventually(t *testing.T, what string, check func() string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		msg := check()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %s after 30s", what, msg)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 const ssoRolePathARN = "arn:aws:iam::" + localsts.DevAccount + ":role/aws-reserved/sso.amazonaws.com/us-east-1/" + localsts.DevSSORole

@@ -21,12 +21,8 @@ func TestAWSAuthAddUserFixesUnauthorized(t *testing.T) {
 	t.Cleanup(func() {
 		kubectl(t, c, "", c.AdminKubeconfig, "delete", "configmap", "aws-auth", "-n", "kube-system", "--ignore-not-found")
 	})
-	// kubectl words a 401 differently until it has cached the server's API
-	// discovery; let the creator fill that cache, as a first kubectl would.
-	mustSucceed(t, kubectl(t, c, localsts.DevCreatorUser, c.Kubeconfig(localsts.DevCreatorUser), "get", "svc"))
-	if r := kubectl(t, c, localsts.DevDeveloperUser, devKC, "get", "svc"); r.Code != 1 || r.Stderr != unauthorized {
-		t.Fatalf("before the fix: exit %d stderr %q, want %q", r.Code, r.Stderr, unauthorized)
-	}
+	// Before the fix: Unauthorized, once no earlier test's mapping is in force.
+	waitUnmapped(t, c, localsts.DevDeveloperUser)
 	r := mustSucceed(t, run(t, c.Env(""), kubeiamBinary(), "aws-auth", "add-user", "--arn", dev, "--username", "developer",
 		"--groups", "system:masters", "--kubeconfig", c.AdminKubeconfig, "--backup-dir", t.TempDir()))
 	if !strings.Contains(r.Stdout+r.Stderr, dev) {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kubeiam/kubeiam/internal/lab/harness"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // Programs the tests drive, by absolute path: the AWS CLI v2 and kubectl of
@@ -28,9 +29,6 @@ const (
 	kubectlPath = "/usr/bin/kubectl"
 	awsPath     = "/usr/bin/aws"
 )
-
-// requiredEnv set to "required" makes missing programs a failure.
-const requiredEnv = "KUBEIAM_E2E"
 
 // kubeiamEnv names a kubeiam binary to test instead of building
 // ./cmd/kubeiam from this tree (a release binary, say).
@@ -81,12 +79,7 @@ func cluster(t *testing.T) *harness.Cluster {
 		{"kubectl", kubectlPath, "install it"},
 		{"the AWS CLI v2", awsPath, `run "make tools" to install it`},
 	} {
-		if st, err := os.Stat(p.path); p.path == "" || err != nil || st.IsDir() {
-			if os.Getenv(requiredEnv) == "required" {
-				t.Fatalf("%s is missing at %q (%s) and %s=required", p.name, p.path, p.how, requiredEnv)
-			}
-			t.Skipf("%s is missing at %q: %s, or set %s=required to fail instead of skipping", p.name, p.path, p.how, requiredEnv)
-		}
+		testutil.RequireProgram(t, p.name, p.path, p.how)
 	}
 	shared.once.Do(func() { shared.cluster, shared.err = startShared(ctx, t, apiserver, etcd) })
 	if shared.err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -274,23 +275,21 @@ func (m *Mapper) Set(s *resolve.Snapshot) { m.snap.Store(s) }
 // Calls returns how many times Resolve ran.
 func (m *Mapper) Calls() int64 { return m.calls.Load() }
 
-// Snapshot builds a resolve.Snapshot the way the server's mapper does:
-// mode decides the sources, the creator is CreatorARN, awsAuth is the
-// aws-auth ConfigMap data (nil for none).
+// Snapshot builds a resolve.Snapshot with the server's own translation
+// (resolve.SnapshotOf): mode decides the sources, the creator is CreatorARN,
+// awsAuth is the aws-auth ConfigMap data (nil for none), entries are stored
+// access entries with their grants.
 func Snapshot(tb testing.TB, mode string, awsAuth map[string]string, entries ...resolve.Entry) *resolve.Snapshot {
 	tb.Helper()
-	s := &resolve.Snapshot{
-		Mode:             mode,
-		UseAWSAuth:       mode != "API",
-		UseAccessEntries: mode != "CONFIG_MAP",
-		CreatorARN:       CreatorARN,
-		CreatorImplicit:  mode == "CONFIG_MAP",
-		Entries:          map[string]resolve.Entry{},
+	a := access.Snapshot{
+		Cluster:      access.ClusterConfig{AuthenticationMode: access.Mode(mode), CreatorARN: CreatorARN},
+		Entries:      map[string]access.AccessEntry{},
+		Associations: map[string][]access.AccessPolicyAssociation{},
 	}
-	var err error
-	if s.CreatorKey, err = arn.Key(CreatorARN); err != nil {
+	if _, err := arn.Key(CreatorARN); err != nil {
 		tb.Fatal(err)
 	}
+	var ix *awsauth.Index
 	if awsAuth != nil {
 		doc, problems, err := awsauth.Parse(awsAuth)
 		if err != nil {
@@ -299,16 +298,20 @@ func Snapshot(tb testing.TB, mode string, awsAuth map[string]string, entries ...
 		if problems.HasErrors() {
 			tb.Fatalf("aws-auth has errors: %v", problems.Errors())
 		}
-		s.AWSAuth = awsauth.NewIndex(doc)
+		ix = awsauth.NewIndex(doc)
 	}
 	for _, e := range entries {
-		k, err := arn.Key(e.PrincipalARN)
+		k, err := access.EntryKey(e.PrincipalARN)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s.Entries[k] = e
+		a.Entries[k] = access.AccessEntry{PrincipalARN: e.PrincipalARN, Username: e.Username,
+			KubernetesGroups: e.Groups, Type: access.EntryType(e.Type)}
+		for _, g := range e.Grants {
+			a.Associations[k] = append(a.Associations[k], access.AccessPolicyAssociation{PrincipalARN: e.PrincipalARN, PolicyARN: g.PolicyARN, Scope: g.Scope})
+		}
 	}
-	return s
+	return resolve.SnapshotOf(a, ix)
 }
 
 // seeded returns a deterministic random source.

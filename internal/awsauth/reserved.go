@@ -1,0 +1,136 @@
+package awsauth
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrReservedGroup: a templated group expands into a reserved namespace
+// (system:{{SessionName}} for the session "masters" is system:masters).
+var ErrReservedGroup = errors.New("group template expands into a reserved namespace")
+
+// reservedPrefixes are the namespaces of Kubernetes components (system:) and
+// of AWS and EKS, which EKS refuses for usernames and groups it is given.
+// All are letters and a colon, and no template variable can produce a
+// colon, which is what makes reservedPrefixPossible exact.
+var reservedPrefixes = []string{"system:", "aws:", "amazon:", "eks:", "iam:"}
+
+// reservedGroup returns why an expanded group is refused, or "". Only
+// groups written with a template are checked: a literal system:masters in
+// aws-auth is how administrators grant it on purpose, while a template lets
+// the caller (who chooses the session name) pick the group.
+func reservedGroup(tmpl, group string) string {
+	if !strings.Contains(tmpl, "{{") {
+		return ""
+	}
+	lower := strings.ToLower(group)
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return fmt.Sprintf("the %s namespace is reserved and a template must not reach it, because the caller chooses the session name", p)
+		}
+	}
+	return ""
+}
+
+// reservedGroupTemplate returns why a group template is refused because
+// some caller could expand it into a reserved namespace, or "".
+func reservedGroupTemplate(tmpl string) string {
+	if !strings.Contains(tmpl, "{{") {
+		return ""
+	}
+	for _, p := range reservedPrefixes {
+		if reservedPrefixPossible(tmpl, p) {
+			return fmt.Sprintf("a caller's session name or other variable can make it a %s group (%smasters, say); write reserved groups out without templates", p, p)
+		}
+	}
+	return ""
+}
+
+// reservedUsernameTemplate returns why a username template is refused
+// because some caller could expand it into a reserved username, or "".
+// system:node:{{Var}} stays allowed: no variable produces a colon, so it
+// always expands to a node name.
+func reservedUsernameTemplate(tmpl string) string {
+	if !strings.Contains(tmpl, "{{") {
+		return ""
+	}
+	for _, p := range reservedPrefixes {
+		if !reservedPrefixPossible(tmpl, p) {
+			continue
+		}
+		if p == "system:" && nodeUsernameTemplate(tmpl) {
+			continue
+		}
+		return fmt.Sprintf("a caller's session name or other variable can make it a %s username (%skube-scheduler, say); only system:node:{{Variable}} may use system:", p, p)
+	}
+	return ""
+}
+
+// nodeUsernameTemplate reports whether tmpl always expands to
+// system:node:NAME with NAME non-empty and free of colons.
+func nodeUsernameTemplate(tmpl string) bool {
+	rest, ok := strings.CutPrefix(tmpl, nodePrefix)
+	return ok && strings.Contains(rest, "{{") && !strings.Contains(rest, ":")
+}
+
+// reservedPrefixPossible reports whether some values of the variables make
+// tmpl expand to a string starting with prefix, letter case ignored. It
+// tracks the set of prefix positions the expansion can have reached; a
+// variable expands to one or more characters of its alphabet. A template
+// that does not scan is left to checkTemplate.
+func reservedPrefixPossible(tmpl, prefix string) bool {
+	prefix = strings.ToLower(prefix)
+	at := map[int]bool{0: true}
+	done := false
+	step := func(next map[int]bool, k int) {
+		if k >= len(prefix) {
+			done = true
+		} else {
+			next[k] = true
+		}
+	}
+	err := scanTemplate(tmpl, func(lit string) {
+		next := map[int]bool{}
+		for k := range at {
+			n := len(lit)
+			if rest := len(prefix) - k; n > rest {
+				n = rest
+			}
+			if strings.EqualFold(lit[:n], prefix[k:k+n]) {
+				step(next, k+len(lit))
+			}
+		}
+		at = next
+	}, func(name string) error {
+		alphabet := variableAlphabet(name)
+		next := map[int]bool{}
+		for k := range at {
+			for m := k; m < len(prefix) && strings.ContainsRune(alphabet, rune(prefix[m])); m++ {
+				step(next, m+1)
+			}
+		}
+		at = next
+		return nil
+	})
+	return err == nil && done
+}
+
+// variableAlphabet returns the lowercase letters and punctuation a
+// variable's value may hold (digits left out: no prefix has one). Role
+// session names match [\w+=,.@-]; {{SessionName}} has '@' replaced by '-'.
+// None holds a colon.
+func variableAlphabet(name string) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	switch name {
+	case VarSessionName:
+		return letters + "_+=,.-"
+	case VarSessionNameRaw:
+		return letters + "_+=,.@-"
+	case VarAccessKeyID:
+		return letters
+	case VarEC2PrivateDNSName:
+		return letters + ".-"
+	}
+	return "" // AccountID: twelve digits
+}
