@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -36,7 +37,7 @@ func newFuzzHandlers(f *testing.F) *fuzzHandlers {
 	if err != nil {
 		f.Fatal(err)
 	}
-	binder, err := webhook.NewBinder(bindingKey)
+	binder, err := webhook.NewBinder(bindingKey, 5*time.Minute)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kubeiam/kubeiam/internal/lab/harness"
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // chromiumPath is Debian's chromium, which "make tools" installs.
@@ -36,12 +37,7 @@ const browserDeadline = 60 * time.Second
 // under KUBEIAM_E2E=required) when there is none.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv(requiredEnv) == "required" {
-			t.Fatalf("chromium is missing at %s (run \"make tools\") and %s=required", chromiumPath, requiredEnv)
-		}
-		t.Skipf("chromium is missing at %s: run \"make tools\", or set %s=required to fail instead of skipping", chromiumPath, requiredEnv)
-	}
+	testutil.RequireProgram(t, "chromium", chromiumPath, "run \"make tools\" (Debian package chromium)")
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
