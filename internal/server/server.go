@@ -50,7 +50,7 @@ type Server struct {
 	opts     Options
 	cfg      config.Server
 	log      *slog.Logger
-	store    *store.Store
+	store    store.Port
 	cluster  access.ClusterConfig
 	mapper   *Mapper
 	metrics  *metrics.Metrics

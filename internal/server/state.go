@@ -46,7 +46,7 @@ func openStore(dir string) (*store.Store, error) {
 // ensureCluster stores the cluster's access configuration on first start.
 // Later starts keep what is stored: the mode changes only through the API,
 // and only forwards. It returns the configuration in force.
-func ensureCluster(s *store.Store, cfg config.Server, now time.Time) (access.ClusterConfig, bool, error) {
+func ensureCluster(s store.Port, cfg config.Server, now time.Time) (access.ClusterConfig, bool, error) {
 	c, err := s.GetCluster()
 	if err == nil {
 		return c, false, nil

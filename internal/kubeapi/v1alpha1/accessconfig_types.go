@@ -61,19 +61,17 @@ type AccessConfigSpec struct {
 
 	// BootstrapClusterCreatorAdminPermissions gives the creator cluster
 	// admin: implicitly in CONFIG_MAP mode, as an access entry in the API
-	// modes. Immutable.
+	// modes.
 	//
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="bootstrapClusterCreatorAdminPermissions is immutable"
 	BootstrapClusterCreatorAdminPermissions bool `json:"bootstrapClusterCreatorAdminPermissions"`
 
 	// ClusterCreatorARN is the IAM user, role or assumed-role session that
-	// created the cluster. Immutable.
+	// created the cluster.
 	//
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:.+$`
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clusterCreatorArn is immutable"
 	ClusterCreatorARN string `json:"clusterCreatorArn,omitempty"`
 
 	// CreatedAt is when the cluster was created, RFC 3339 with nanoseconds.
