@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubeiam/kubeiam/internal/kubeapi/v1alpha1"
 	"github.com/kubeiam/kubeiam/internal/store"
 	"github.com/kubeiam/kubeiam/internal/store/bolt"
 	"github.com/kubeiam/kubeiam/internal/store/kubestore"
@@ -162,6 +163,34 @@ Exit status: 0 written, 1 failed, 2 bad usage.`,
 	}
 	cmd.Flags().StringVar(&from, "from", "kubernetes", "store to read: kubernetes or bolt:PATH")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "credentials for the kubernetes store (default: $KUBECONFIG or ~/.kube/config)")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
+	return cmd
+}
+
+func newEntryNameCommand(s IO) *cobra.Command {
+	var principal string
+	cmd := &cobra.Command{
+		Use:   "name --principal-arn ARN",
+		Short: "Print the name of a principal's AccessEntry object (for kubectl apply)",
+		Long: `Name prints the metadata.name the principal's kubeiam.io AccessEntry must have:
+kubeiam derives it from the principal, so that there is one entry per principal,
+and ignores an AccessEntry named otherwise. No server is contacted.
+Exit status: 0 printed, 2 bad usage.`,
+		Example: `  kubeiam access-entry name --principal-arn arn:aws:iam::111122223333:role/Dev`,
+		Args:    cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if err := requirePrincipal(principal); err != nil {
+				return err
+			}
+			name, err := v1alpha1.AccessEntryName(principal)
+			if err != nil {
+				return withExitCode(2, err)
+			}
+			fmt.Fprintln(s.Out, name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&principal, "principal-arn", "", "IAM user or role")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
 	return cmd
 }

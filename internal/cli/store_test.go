@@ -90,3 +90,15 @@ func TestAccessEntryExportFromBolt(t *testing.T) {
 		t.Errorf("%d documents, want 3", n)
 	}
 }
+
+func TestAccessEntryName(t *testing.T) {
+	code, out, _ := runCLI(t, "access-entry", "name", "--principal-arn", "arn:aws:iam::111122223333:role/team/Dev")
+	if code != 0 || out != "role-111122223333-dev-f98916774becaf5d\n" {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+	for _, args := range [][]string{{"access-entry", "name"}, {"access-entry", "name", "--principal-arn", "arn:aws:iam::111122223333:root"}} {
+		if code, _, errOut := runCLI(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%q: exit %d, %q; want 2", args, code, errOut)
+		}
+	}
+}
