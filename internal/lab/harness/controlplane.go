@@ -24,6 +24,10 @@ type ControlPlane struct {
 	// AdminKubeconfig authenticates as AdminUser in system:masters.
 	AdminKubeconfig string
 
+	binary, etcdURL, firstURL string
+	servers                   int
+
+	mu       sync.Mutex
 	stops    []func() error
 	stopOnce sync.Once
 	stopErr  error
@@ -57,7 +61,7 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (_ *ControlPl
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	c := &ControlPlane{Dir: dir}
+	c := &ControlPlane{Dir: dir, binary: o.KubeAPIServer}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.Stop())
@@ -68,26 +72,50 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (_ *ControlPl
 		return nil, err
 	}
 	c.stops = append(c.stops, etcd.stop)
-	api, err := prepareAPIServer(o.KubeAPIServer, filepath.Join(dir, "kube-apiserver"))
-	if err != nil {
+	c.etcdURL = etcd.URL
+	if c.AdminKubeconfig, err = c.AddAPIServer(ctx); err != nil {
 		return nil, err
 	}
-	c.APIServerURL = api.URL
-	c.AdminKubeconfig = filepath.Join(dir, "admin.kubeconfig")
-	err = kubeconfig{cluster: "control-plane", server: api.URL, caPEM: api.TLS.CAPEM, user: AdminUser, token: api.AdminToken}.write(c.AdminKubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	if err := api.start(ctx, etcd.URL, "", ""); err != nil {
-		return nil, err
-	}
-	c.stops = append(c.stops, api.stop)
+	c.APIServerURL = c.firstURL
 	return c, nil
 }
 
-// RESTConfig is the admin's client configuration.
-func (c *ControlPlane) RESTConfig() (*rest.Config, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig)
+// AddAPIServer starts one more kube-apiserver on the same etcd, as in a
+// highly available control plane, and returns the path of its admin
+// kubeconfig.
+func (c *ControlPlane) AddAPIServer(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	c.servers++
+	n := c.servers
+	c.mu.Unlock()
+	dir := filepath.Join(c.Dir, fmt.Sprintf("kube-apiserver-%d", n))
+	api, err := prepareAPIServer(c.binary, dir)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.Dir, fmt.Sprintf("admin-%d.kubeconfig", n))
+	err = kubeconfig{cluster: "control-plane", server: api.URL, caPEM: api.TLS.CAPEM, user: AdminUser, token: api.AdminToken}.write(path)
+	if err != nil {
+		return "", err
+	}
+	if err := api.start(ctx, c.etcdURL, "", ""); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.stops = append(c.stops, api.stop)
+	if n == 1 {
+		c.firstURL = api.URL
+	}
+	c.mu.Unlock()
+	return path, nil
+}
+
+// RESTConfig is the admin's client configuration of the first API server.
+func (c *ControlPlane) RESTConfig() (*rest.Config, error) { return RESTConfig(c.AdminKubeconfig) }
+
+// RESTConfig reads a kubeconfig file.
+func RESTConfig(kubeconfig string) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
@@ -97,6 +125,8 @@ func (c *ControlPlane) RESTConfig() (*rest.Config, error) {
 // Stop stops kube-apiserver, then etcd; it is safe to call twice.
 func (c *ControlPlane) Stop() error {
 	c.stopOnce.Do(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		for i := len(c.stops) - 1; i >= 0; i-- {
 			c.stopErr = errors.Join(c.stopErr, c.stops[i]())
 		}

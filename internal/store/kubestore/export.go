@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeiam/kubeiam/internal/access"
@@ -61,4 +63,9 @@ func Export(w io.Writer, snap access.Snapshot) error {
 		}
 	}
 	return nil
+}
+
+// ToUnstructured converts a kubeiam.io object for a dynamic client.
+func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	return toUnstructured(obj)
 }
