@@ -55,7 +55,7 @@ func (s *Store) onEntry(o any, deleted bool) {
 	obj, err := fromUnstructured[v1alpha1.AccessEntry](u)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer s.observed(u.GetResourceVersion())
+	defer s.observed(v1alpha1.AccessEntryResource, u.GetResourceVersion())
 	if err != nil {
 		s.log.Warn("access entry object ignored", "name", u.GetName(), "error", err)
 		s.dropByName(u.GetName())
@@ -103,7 +103,7 @@ func (s *Store) onConfig(o any, deleted bool) {
 	obj, err := fromUnstructured[v1alpha1.AccessConfig](u)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer s.observed(u.GetResourceVersion())
+	defer s.observed(v1alpha1.AccessConfigResource, u.GetResourceVersion())
 	if err != nil {
 		s.log.Error("access config object ignored", "name", u.GetName(), "error", err)
 		return
@@ -150,16 +150,16 @@ func (s *Store) changed() {
 }
 
 // observed records that the cache has caught up with resourceVersion rv
-// and wakes the writers waiting for it. s.mu is held.
+// of resource and wakes the writers waiting for it. s.mu is held.
 //
 // Resource versions are opaque to clients in general; kube-apiserver's are
 // etcd revisions, one sequence for the whole cluster, and compared as
 // numbers here only to know when the watch has delivered a write made
 // through this store. A version that is not a number wakes the waiters,
 // which then check the cache again.
-func (s *Store) observed(rv string) {
-	if n, err := strconv.ParseUint(rv, 10, 64); err == nil && n > s.maxRV {
-		s.maxRV = n
+func (s *Store) observed(resource, rv string) {
+	if n, err := strconv.ParseUint(rv, 10, 64); err == nil && n > s.seenRV[resource] {
+		s.seenRV[resource] = n
 	}
 	close(s.wake)
 	s.wake = make(chan struct{})

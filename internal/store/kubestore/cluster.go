@@ -79,7 +79,7 @@ func (s *Store) PutCluster(c access.ClusterConfig, expectedVersion int64) (acces
 	if err != nil {
 		return access.ClusterConfig{}, fmt.Errorf("write access config: %w", err)
 	}
-	s.waitForRV("write access config", written.GetResourceVersion())
+	s.waitForRV("write access config", v1alpha1.AccessConfigResource, written.GetResourceVersion())
 	c.Version = written.GetGeneration()
 	return c, nil
 }

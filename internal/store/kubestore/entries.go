@@ -51,7 +51,7 @@ func (s *Store) CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyA
 	if err != nil {
 		return fmt.Errorf("create access entry %s: %w", obj.Name, err)
 	}
-	s.waitForRV("create "+obj.Name, created.GetResourceVersion())
+	s.waitForRV("create "+obj.Name, v1alpha1.AccessEntryResource, created.GetResourceVersion())
 	return nil
 }
 
@@ -193,7 +193,7 @@ func (s *Store) modify(principalARN string, change func(decodedEntry, *v1alpha1.
 		if err != nil {
 			return err
 		}
-		s.waitForRV("update "+name, rv)
+		s.waitForRV("update "+name, v1alpha1.AccessEntryResource, rv)
 		return nil
 	}
 }

@@ -77,8 +77,10 @@ type Store struct {
 	byName   map[string]*cachedEntry
 	cluster  access.ClusterConfig
 	configRV string
-	maxRV    uint64
-	wake     chan struct{}
+	// seenRV is, per resource, the highest resource version the cache
+	// has received from that resource's watch.
+	seenRV map[string]uint64
+	wake   chan struct{}
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]struct{}
@@ -110,7 +112,8 @@ func New(cfg Config) (*Store, error) {
 		entries: cfg.Client.Resource(v1alpha1.AccessEntryGVR()), configs: cfg.Client.Resource(v1alpha1.AccessConfigGVR()),
 		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout, waitTimeout: cfg.WaitTimeout,
 		ctx: ctx, cancel: cancel,
-		byName: make(map[string]*cachedEntry), wake: make(chan struct{}), subs: make(map[chan struct{}]struct{}),
+		byName: make(map[string]*cachedEntry), seenRV: make(map[string]uint64),
+		wake: make(chan struct{}), subs: make(map[chan struct{}]struct{}),
 	}
 	s.health.now = cfg.Now
 	for _, r := range []struct {
@@ -122,12 +125,15 @@ func New(cfg Config) (*Store, error) {
 		{v1alpha1.AccessEntryGVR(), s.entries, s.entryHandler()},
 	} {
 		inf := cache.NewSharedIndexInformer(s.listWatch(r.gvr.Resource, r.client), nil, 0, cache.Indexers{})
-		if _, err := inf.AddEventHandler(r.handler); err != nil {
+		reg, err := inf.AddEventHandler(r.handler)
+		if err != nil {
 			cancel()
 			return nil, fmt.Errorf("kubestore: %w", err)
 		}
 		_ = inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) { s.health.failed(r.gvr.Resource, err) })
-		s.synced = append(s.synced, inf.HasSynced)
+		// Synced once the handler, not only the informer's own store, has
+		// received the initial list.
+		s.synced = append(s.synced, reg.HasSynced)
 		s.done.Add(1)
 		go func() { defer s.done.Done(); inf.Run(ctx.Done()) }()
 	}
@@ -252,11 +258,13 @@ func (s *Store) waitFor(what string, ok func() bool) {
 	}
 }
 
-// waitForRV waits until the cache has caught up with resource version rv.
-func (s *Store) waitForRV(what, rv string) {
+// waitForRV waits until the cache has caught up with resource version rv
+// of resource: a watch delivers one resource's events in order, so once it
+// has delivered rv it has delivered the write that returned rv.
+func (s *Store) waitForRV(what, resource, rv string) {
 	n, err := parseRV(rv)
 	if err != nil {
 		return
 	}
-	s.waitFor(what, func() bool { return s.maxRV >= n })
+	s.waitFor(what, func() bool { return s.seenRV[resource] >= n })
 }
