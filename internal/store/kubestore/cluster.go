@@ -70,8 +70,10 @@ func (s *Store) PutCluster(c access.ClusterConfig, expectedVersion int64) (acces
 	if cur == nil {
 		written, err = s.configs.Create(ctx, u, metav1.CreateOptions{})
 	} else {
-		u.SetResourceVersion(cur.GetResourceVersion())
-		written, err = s.configs.Update(ctx, u, metav1.UpdateOptions{})
+		// The spec is replaced on the object read, whose metadata (labels,
+		// kubectl's annotations, the resourceVersion) is kept.
+		cur.Object["spec"] = u.Object["spec"]
+		written, err = s.configs.Update(ctx, cur, metav1.UpdateOptions{})
 	}
 	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
 		return access.ClusterConfig{}, fmt.Errorf("%w: %w", store.ErrConflict, err)

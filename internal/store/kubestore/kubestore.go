@@ -26,6 +26,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
@@ -124,7 +125,7 @@ func New(cfg Config) (*Store, error) {
 		{v1alpha1.AccessConfigGVR(), s.configs, s.configHandler()},
 		{v1alpha1.AccessEntryGVR(), s.entries, s.entryHandler()},
 	} {
-		inf := cache.NewSharedIndexInformer(s.listWatch(r.gvr.Resource, r.client), nil, 0, cache.Indexers{})
+		inf := cache.NewSharedIndexInformer(s.listWatch(r.gvr.Resource, r.client), &unstructured.Unstructured{}, 0, cache.Indexers{})
 		reg, err := inf.AddEventHandler(r.handler)
 		if err != nil {
 			cancel()
