@@ -46,6 +46,7 @@ func openStoreSpec(ctx context.Context, spec, kubeconfig string) (store.Port, er
 		if err != nil {
 			return nil, fmt.Errorf("kubeconfig: %w", err)
 		}
+		rc.QPS, rc.Burst = kubestore.ClientQPS, kubestore.ClientBurst
 		client, err := dynamic.NewForConfig(rc)
 		if err != nil {
 			return nil, fmt.Errorf("kubeconfig: %w", err)

@@ -28,6 +28,7 @@ func (s *Server) openKubeStore() (*kubestore.Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store.kubeconfig: %w", err)
 		}
+		rc.QPS, rc.Burst = kubestore.ClientQPS, kubestore.ClientBurst
 		if client, err = dynamic.NewForConfig(rc); err != nil {
 			return nil, fmt.Errorf("store.kubeconfig: %w", err)
 		}

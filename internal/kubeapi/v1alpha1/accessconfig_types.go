@@ -29,7 +29,7 @@ type AccessConfig struct {
 // AccessConfigSpec is the cluster's access configuration.
 //
 // +kubebuilder:validation:XValidation:rule="self.authenticationMode != 'CONFIG_MAP' || self.bootstrapClusterCreatorAdminPermissions",message="bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP"
-// +kubebuilder:validation:XValidation:rule="!self.bootstrapClusterCreatorAdminPermissions || (has(self.clusterCreatorArn) && self.clusterCreatorArn != ”)",message="bootstrapClusterCreatorAdminPermissions needs a clusterCreatorArn"
+// +kubebuilder:validation:XValidation:rule="!self.bootstrapClusterCreatorAdminPermissions || (has(self.clusterCreatorArn) && size(self.clusterCreatorArn) > 0)",message="bootstrapClusterCreatorAdminPermissions needs a clusterCreatorArn"
 type AccessConfigSpec struct {
 	// ClusterName is the cluster's name in the EKS API's paths and ARNs.
 	// Immutable.

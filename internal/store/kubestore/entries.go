@@ -225,12 +225,21 @@ func (s *Store) modifyOnce(name string, change func(decodedEntry, *v1alpha1.Acce
 	if u, err = toUnstructured(obj); err != nil {
 		return "", err
 	}
+	read := u.GetResourceVersion()
 	updated, err := s.entries.Update(ctx, u, metav1.UpdateOptions{})
 	if err != nil {
 		if apierrors.IsConflict(err) {
 			return "", err
 		}
 		return "", fmt.Errorf("update access entry %s: %w", name, err)
+	}
+	if updated.GetResourceVersion() == read {
+		// A write that changed nothing: the API server stores nothing and
+		// the watch says nothing, but the write succeeded, and every
+		// successful write moves the generation (store.Port).
+		s.mu.Lock()
+		s.changed()
+		s.mu.Unlock()
 	}
 	return updated.GetResourceVersion(), nil
 }

@@ -38,6 +38,14 @@ import (
 	"github.com/kubeiam/kubeiam/internal/store"
 )
 
+// ClientQPS and ClientBurst are the client-side rate limits kubeiam sets
+// on its own Kubernetes clients: client-go's defaults (5 and 10) throttle a
+// burst of access management writes.
+const (
+	ClientQPS   = 50
+	ClientBurst = 100
+)
+
 // Defaults of Config.
 const (
 	DefaultCallTimeout = 10 * time.Second

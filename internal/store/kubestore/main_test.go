@@ -92,6 +92,7 @@ func startShared(apiserver, etcd string) error {
 	if err != nil {
 		return err
 	}
+	cfg.QPS, cfg.Burst = kubestore.ClientQPS, kubestore.ClientBurst
 	if err := harness.ApplyCRDs(ctx, cfg, filepath.Join("..", "..", "..", "deploy", "base", "crds")); err != nil {
 		return err
 	}

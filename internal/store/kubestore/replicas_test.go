@@ -41,6 +41,7 @@ func secondClient(t *testing.T) dynamic.Interface {
 			second.err = err
 			return
 		}
+		cfg.QPS, cfg.Burst = kubestore.ClientQPS, kubestore.ClientBurst
 		second.client, second.err = dynamic.NewForConfig(cfg)
 	})
 	if second.err != nil {
