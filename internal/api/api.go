@@ -35,7 +35,7 @@ const MaxBodyBytes = 64 << 10
 // Config configures a Handler.
 type Config struct {
 	// Store holds the cluster configuration, entries and associations. Required.
-	Store *store.Store
+	Store store.Port
 	// Authenticator identifies callers. Required.
 	Authenticator Authenticator
 	// CreatorARN is the cluster creator, who may call every operation.
@@ -62,7 +62,7 @@ type Config struct {
 // Handler is the access-management API. It implements http.Handler, serves
 // /clusters/... and /access-policies, and is safe for concurrent use.
 type Handler struct {
-	store      *store.Store
+	store      store.Port
 	auth       Authenticator
 	creatorKey string
 	managers   map[string]bool

@@ -61,7 +61,7 @@ Requests are signed with your AWS credentials (the default chain, or --profile);
 only the cluster creator and the configured managers may call them.
 Exit status: 0 done, 1 refused by the API, 2 bad usage.`, o)
 	cmd.AddCommand(newEntryCreateCommand(s, o), newEntryDescribeCommand(s, o), newEntryListCommand(s, o),
-		newEntryUpdateCommand(s, o), newEntryDeleteCommand(s, o))
+		newEntryUpdateCommand(s, o), newEntryDeleteCommand(s, o), newEntryExportCommand(s), newEntryNameCommand(s))
 	return cmd
 }
 

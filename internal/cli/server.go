@@ -15,19 +15,19 @@ import (
 
 // serverFlags are the command-line overrides of config.Server.
 type serverFlags struct {
-	configFile              string
-	dev                     bool
-	devDir, awsListen       string
-	cfg                     config.Server
-	tlsCert, tlsKey         string
-	awsAuthFile, kubeconfig string
-	awsAuthConfigMap        bool
-	managers                []string
-	logFormat, logLevel     string
-	stsTimeout              string
-	ec2PrivateDNS           bool
-	ec2Endpoint             string
-	hardening               hardeningFlags
+	configFile                         string
+	dev                                bool
+	devDir, awsListen                  string
+	cfg                                config.Server
+	tlsCert, tlsKey                    string
+	awsAuthFile, kubeconfig, storeType string
+	awsAuthConfigMap                   bool
+	managers                           []string
+	logFormat, logLevel                string
+	stsTimeout                         string
+	ec2PrivateDNS                      bool
+	ec2Endpoint                        string
+	hardening                          hardeningFlags
 }
 
 func newServerCommand(s IO) *cobra.Command { return newServerCommandWith(s, server.RunDev) }
@@ -119,7 +119,8 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 	fl.StringSliceVar(&f.managers, "manager", nil, "principal ARN allowed to call the access-management API (repeatable)")
 	fl.StringVar(&f.awsAuthFile, "aws-auth-file", "", "aws-auth ConfigMap manifest or data file, reloaded on change")
 	fl.BoolVar(&f.awsAuthConfigMap, "aws-auth-configmap", false, "watch kube-system/aws-auth through the Kubernetes API")
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for --aws-auth-configmap (default: in-cluster)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeiam's own credentials to kube-apiserver, for --aws-auth-configmap and --store kubernetes (default: in-cluster)")
+	fl.StringVar(&f.storeType, "store", "", "where access entries live: bolt (embedded file in the state directory) or kubernetes (kubeiam.io resources, shared by replicas) (default bolt)")
 	fl.BoolVar(&f.ec2PrivateDNS, "ec2-private-dns", false, "resolve {{EC2PrivateDNSName}} through EC2 DescribeInstances (credentials from the AWS default chain)")
 	fl.StringVar(&f.ec2Endpoint, "ec2-endpoint", "", "with --ec2-private-dns: send EC2 requests here (VPC endpoint, proxy)")
 	fl.StringVar(&f.logFormat, "log-format", "", "text or json (default text)")
@@ -156,7 +157,8 @@ func (f *serverFlags) load(fl *pflag.FlagSet) (config.Server, error) {
 	set("manager", func() { cfg.Managers = f.managers })
 	set("aws-auth-file", func() { cfg.AWSAuth.File = f.awsAuthFile })
 	set("aws-auth-configmap", func() { cfg.AWSAuth.ConfigMap = f.awsAuthConfigMap })
-	set("kubeconfig", func() { cfg.AWSAuth.Kubeconfig = f.kubeconfig })
+	set("kubeconfig", func() { cfg.AWSAuth.Kubeconfig, cfg.Store.Kubeconfig = f.kubeconfig, f.kubeconfig })
+	set("store", func() { cfg.Store.Type = f.storeType })
 	set("ec2-private-dns", func() { cfg.EC2.Enabled = f.ec2PrivateDNS })
 	set("ec2-endpoint", func() { cfg.EC2.Endpoint = f.ec2Endpoint })
 	set("log-format", func() { cfg.Log.Format = f.logFormat })

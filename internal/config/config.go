@@ -47,6 +47,8 @@ type Server struct {
 	Managers []string `json:"managers"`
 	// AWSAuth says where the aws-auth mapping comes from.
 	AWSAuth AWSAuth `json:"awsAuth"`
+	// Store says where access entries and the access configuration live.
+	Store Store `json:"store"`
 	// Log configures logging.
 	Log Log `json:"log"`
 	// DecisionLogSize is how many recent decisions stay in memory.
@@ -94,6 +96,28 @@ type AWSAuth struct {
 	Kubeconfig string `json:"kubeconfig"`
 	Namespace  string `json:"namespace"`
 	Name       string `json:"name"`
+}
+
+// The store types.
+const (
+	// StoreBolt is the embedded store, a file in the state directory.
+	StoreBolt = "bolt"
+	// StoreKubernetes keeps the state in kubeiam.io resources of the
+	// cluster's own API, shared by every replica.
+	StoreKubernetes = "kubernetes"
+)
+
+// Store selects the access management store.
+type Store struct {
+	// Type is bolt (the default) or kubernetes.
+	Type string `json:"type"`
+	// Kubeconfig holds kubeiam's own credentials to kube-apiserver for the
+	// kubernetes store; defaults to awsAuth.kubeconfig, and empty means
+	// in-cluster.
+	Kubeconfig string `json:"kubeconfig"`
+	// StaleAfter is how long the kubernetes store's watch may be broken
+	// before /readyz reports it (the last synced state keeps serving).
+	StaleAfter Duration `json:"staleAfter"`
 }
 
 // Log configures logging.
@@ -148,6 +172,11 @@ func (c *Server) Defaults() {
 	def(&c.AuthenticationMode, "CONFIG_MAP")
 	def(&c.AWSAuth.Namespace, "kube-system")
 	def(&c.AWSAuth.Name, "aws-auth")
+	def(&c.Store.Type, StoreBolt)
+	def(&c.Store.Kubeconfig, c.AWSAuth.Kubeconfig)
+	if c.Store.StaleAfter.Duration == 0 {
+		c.Store.StaleAfter.Duration = 30 * time.Second
+	}
 	def(&c.Log.Format, "text")
 	def(&c.Log.Level, "info")
 	if c.STSTimeout.Duration == 0 {
@@ -225,6 +254,14 @@ func (c *Server) Validate() error {
 	case "CONFIG_MAP", "API_AND_CONFIG_MAP", "API":
 	default:
 		add("authenticationMode", "%q must be CONFIG_MAP, API_AND_CONFIG_MAP or API", c.AuthenticationMode)
+	}
+	switch c.Store.Type {
+	case StoreBolt, StoreKubernetes:
+	default:
+		add("store.type", "%q must be bolt or kubernetes", c.Store.Type)
+	}
+	if c.Store.StaleAfter.Duration < time.Second {
+		add("store.staleAfter", "%s must be at least 1s", c.Store.StaleAfter.Duration)
 	}
 	for i, m := range c.Managers {
 		if _, err := arn.Parse(m); err != nil {

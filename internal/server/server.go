@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeiam/kubeiam/internal/access"
@@ -26,6 +28,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/metrics"
 	"github.com/kubeiam/kubeiam/internal/resolve"
 	"github.com/kubeiam/kubeiam/internal/store"
+	"github.com/kubeiam/kubeiam/internal/store/kubestore"
 	"github.com/kubeiam/kubeiam/internal/sts"
 	"github.com/kubeiam/kubeiam/internal/webhook"
 )
@@ -41,30 +44,35 @@ type Options struct {
 	AWSListener net.Listener
 	// KubeClient overrides the client built from AWSAuth.Kubeconfig.
 	KubeClient kubernetes.Interface
+	// StoreClient overrides the client built from Store.Kubeconfig.
+	StoreClient dynamic.Interface
 	// OnReady is called once every listener accepts connections.
 	OnReady func(*Server)
 }
 
 // Server is a running kubeiam server.
 type Server struct {
-	opts     Options
-	cfg      config.Server
-	log      *slog.Logger
-	store    *store.Store
-	cluster  access.ClusterConfig
-	mapper   *Mapper
-	metrics  *metrics.Metrics
-	decision *decisionlog.Log
-	authn    *authn.Service
-	binder   *webhook.Binder
-	bundle   certs.Bundle
-	client   certs.ClientBundle
-	sources  []source
-	checks   []Checker
-	verifier *sts.Verifier
-	api      http.Handler
-	diag     http.Handler
-	audit    io.Closer
+	opts    Options
+	cfg     config.Server
+	log     *slog.Logger
+	store   store.Port
+	kstore  *kubestore.Store // the store, when it is the kubernetes one
+	cluster access.ClusterConfig
+	// clusterReady is set once the cluster configuration is stored.
+	clusterReady atomic.Bool
+	mapper       *Mapper
+	metrics      *metrics.Metrics
+	decision     *decisionlog.Log
+	authn        *authn.Service
+	binder       *webhook.Binder
+	bundle       certs.Bundle
+	client       certs.ClientBundle
+	sources      []source
+	checks       []Checker
+	verifier     *sts.Verifier
+	api          http.Handler
+	diag         http.Handler
+	audit        io.Closer
 
 	ln    net.Listener
 	awsLn net.Listener
@@ -119,11 +127,19 @@ func newServer(opts Options) (*Server, error) {
 	if err := ensureDir(cfg.StateDir); err != nil {
 		return nil, err
 	}
-	st, err := openStore(cfg.StateDir)
-	if err != nil {
-		return nil, err
+	if cfg.Store.Type == config.StoreKubernetes {
+		ks, err := s.openKubeStore()
+		if err != nil {
+			return nil, err
+		}
+		s.store, s.kstore = ks, ks
+	} else {
+		st, err := openStore(cfg.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		s.store = st
 	}
-	s.store = st
 	if err := s.setup(); err != nil {
 		s.close()
 		return nil, err
@@ -134,16 +150,9 @@ func newServer(opts Options) (*Server, error) {
 // setup builds everything between the store and the listeners.
 func (s *Server) setup() error {
 	cfg := s.cfg
-	cluster, created, err := ensureCluster(s.store, cfg, s.opts.Now())
+	err := s.setupCluster()
 	if err != nil {
 		return err
-	}
-	s.cluster = cluster
-	if created {
-		s.log.Info("cluster configuration created", "cluster", cluster.Name, "authenticationMode", cluster.AuthenticationMode, "creator", cluster.CreatorARN)
-	} else if creatorMismatch(cluster, cfg.ClusterCreatorARN) {
-		s.log.Warn("configured cluster creator differs from the stored one; the stored one is kept",
-			"stored", cluster.CreatorARN, "configured", cfg.ClusterCreatorARN)
 	}
 	var resolveOpts resolve.Options
 	if cfg.EC2.Enabled {
@@ -195,12 +204,40 @@ func (s *Server) setup() error {
 	if err := s.setupAPI(); err != nil {
 		return err
 	}
+	if s.kstore != nil {
+		s.checks = append(s.checks, s.kubeStoreCheck(s.kstore))
+		return nil
+	}
 	s.checks = append(s.checks, func() Check {
 		if err := s.mapper.StoreError(); err != nil {
 			return Check{Name: "store", Ready: false, Detail: err.Error()}
 		}
 		return Check{Name: "store", Ready: true, Healthy: true}
 	})
+	return nil
+}
+
+// setupCluster stores the cluster's access configuration on first start
+// (embedded store), or, with the kubernetes store, takes the configured one
+// until the store has synced and serve has stored it (ensureClusterInAPI).
+func (s *Server) setupCluster() error {
+	if s.kstore != nil {
+		c, err := provisionalCluster(s)
+		s.cluster = c
+		return err
+	}
+	cluster, created, err := ensureCluster(s.store, s.cfg, s.opts.Now())
+	if err != nil {
+		return err
+	}
+	s.cluster = cluster
+	s.clusterReady.Store(true)
+	if created {
+		s.log.Info("cluster configuration created", "cluster", cluster.Name, "authenticationMode", cluster.AuthenticationMode, "creator", cluster.CreatorARN)
+	} else if creatorMismatch(cluster, s.cfg.ClusterCreatorARN) {
+		s.log.Warn("configured cluster creator differs from the stored one; the stored one is kept",
+			"stored", cluster.CreatorARN, "configured", s.cfg.ClusterCreatorARN)
+	}
 	return nil
 }
 
@@ -265,6 +302,10 @@ func (s *Server) serve(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.syncSourceMetrics(runCtx) }()
+	if s.kstore != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.ensureClusterInAPI(runCtx, s.kstore) }()
+	}
 
 	s.log.Info("kubeiam server started", "listen", s.Addr(), "cluster", s.cfg.ClusterID,
 		"authenticationMode", s.cluster.AuthenticationMode, "stateDir", s.cfg.StateDir)

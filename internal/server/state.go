@@ -46,7 +46,7 @@ func openStore(dir string) (*store.Store, error) {
 // ensureCluster stores the cluster's access configuration on first start.
 // Later starts keep what is stored: the mode changes only through the API,
 // and only forwards. It returns the configuration in force.
-func ensureCluster(s *store.Store, cfg config.Server, now time.Time) (access.ClusterConfig, bool, error) {
+func ensureCluster(s store.Port, cfg config.Server, now time.Time) (access.ClusterConfig, bool, error) {
 	c, err := s.GetCluster()
 	if err == nil {
 		return c, false, nil
@@ -67,18 +67,22 @@ func ensureCluster(s *store.Store, cfg config.Server, now time.Time) (access.Clu
 		AuthenticationMode: mode, BootstrapClusterCreatorAdminPermissions: true,
 		CreatorARN: cfg.ClusterCreatorARN, CreatedAt: now,
 	}
-	c, err = s.PutCluster(c, 0)
-	if err != nil {
-		return c, false, fmt.Errorf("store cluster configuration: %w", err)
-	}
+	// The creator's entry is written before the configuration that puts
+	// the cluster in an API mode, and a creator entry that exists is kept:
+	// a start interrupted between the two writes, or several replicas
+	// starting at once, end in the same state.
 	if mode.UsesAccessEntries() && c.CreatorARN != "" {
 		e, a, err := access.BootstrapCreatorEntry(c, now)
 		if err != nil {
-			return c, true, fmt.Errorf("bootstrap creator access entry: %w", err)
+			return c, false, fmt.Errorf("bootstrap creator access entry: %w", err)
 		}
 		if err := s.CreateEntry(e, a); err != nil && access.TypeOf(err) != access.ResourceInUseException {
-			return c, true, fmt.Errorf("bootstrap creator access entry: %w", err)
+			return c, false, fmt.Errorf("bootstrap creator access entry: %w", err)
 		}
+	}
+	c, err = s.PutCluster(c, 0)
+	if err != nil {
+		return c, false, fmt.Errorf("store cluster configuration: %w", err)
 	}
 	return c, true, nil
 }

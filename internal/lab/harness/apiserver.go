@@ -101,7 +101,7 @@ func writeSigningKey(path string) error {
 // webhook caching, so every request reaches kubeiam and a test sees the
 // effect of a change at once.
 func (a *apiServer) args(etcdURL, authnKubeconfig, authzKubeconfig string) []string {
-	return []string{a.binary,
+	args := []string{a.binary,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(a.port),
@@ -118,16 +118,22 @@ func (a *apiServer) args(etcdURL, authnKubeconfig, authzKubeconfig string) []str
 		"--service-account-key-file=" + a.saKeyFile,
 		"--service-account-signing-key-file=" + a.saKeyFile,
 		"--token-auth-file=" + a.tokenFile,
-		"--authentication-token-webhook-config-file=" + authnKubeconfig,
+		"--profiling=false",
+	}
+	if authnKubeconfig == "" {
+		// A bare control plane (StartControlPlane): RBAC only.
+		return append(args, "--authorization-mode=RBAC")
+	}
+	return append(args,
+		"--authentication-token-webhook-config-file="+authnKubeconfig,
 		"--authentication-token-webhook-version=v1",
 		"--authentication-token-webhook-cache-ttl=0s",
 		"--authorization-mode=Node,Webhook,RBAC",
-		"--authorization-webhook-config-file=" + authzKubeconfig,
+		"--authorization-webhook-config-file="+authzKubeconfig,
 		"--authorization-webhook-version=v1",
 		"--authorization-webhook-cache-authorized-ttl=0s",
 		"--authorization-webhook-cache-unauthorized-ttl=0s",
-		"--profiling=false",
-	}
+	)
 }
 
 // start runs kube-apiserver and waits until /readyz answers ok.

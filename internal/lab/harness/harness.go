@@ -64,6 +64,11 @@ type Options struct {
 	// Log also receives the kubeiam server's log (text); it is always kept
 	// in Dir/kubeiam.log and in memory (Cluster.KubeiamLog).
 	Log io.Writer
+	// CRDDir, when set, runs kubeiam with "--store kubernetes": the CRDs in
+	// this directory (deploy/base/crds) are applied as soon as
+	// kube-apiserver is ready, and kubeiam keeps its state in them, with the
+	// admin kubeconfig as its own credentials.
+	CRDDir string
 }
 
 // Cluster is a running control plane wired to kubeiam.
@@ -141,7 +146,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err := c.writeServiceKubeconfigs(api); err != nil {
 		return nil, err
 	}
-	k, err := c.startKubeiam(ctx, o.Log)
+	k, err := c.startKubeiam(ctx, o.Log, o.CRDDir != "")
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +159,15 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	c.stops = append(c.stops, api.stop, k.stop)
 	if err := api.start(ctx, etcd.URL, authnKC, authzKC); err != nil {
 		return nil, err
+	}
+	if o.CRDDir != "" {
+		rc, err := RESTConfig(c.AdminKubeconfig)
+		if err != nil {
+			return nil, err
+		}
+		if err := ApplyCRDs(ctx, rc, o.CRDDir); err != nil {
+			return nil, err
+		}
 	}
 	if err := k.waitReady(ctx); err != nil {
 		return nil, err
@@ -199,7 +213,7 @@ func (c *Cluster) writeServiceKubeconfigs(api *apiServer) error {
 	return kubeconfig{cluster: c.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: "nobody"}.write(c.BareKubeconfig)
 }
 
-func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer) (*kubeiamServer, error) {
+func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer, kubeStore bool) (*kubeiamServer, error) {
 	logFile, err := os.OpenFile(filepath.Join(c.Dir, "kubeiam.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("kubeiam log: %w", err)
@@ -222,6 +236,9 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer) (*kubeia
 		STSEndpoint:       c.STSURL,
 		ClusterCreatorARN: creator.ARN,
 		AWSAuth:           config.AWSAuth{ConfigMap: true, Kubeconfig: c.AdminKubeconfig},
+	}
+	if kubeStore {
+		cfg.Store = config.Store{Type: config.StoreKubernetes, Kubeconfig: c.AdminKubeconfig}
 	}
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {

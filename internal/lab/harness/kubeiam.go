@@ -12,9 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubeiam/kubeiam/internal/config"
 	"github.com/kubeiam/kubeiam/internal/server"
 )
 
@@ -39,6 +41,11 @@ func startKubeiam(ctx context.Context, opts server.Options, kubeconfig string) (
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("kubeiam: aws-auth client: %w", err)
+	}
+	if opts.Config.Store.Type == config.StoreKubernetes {
+		if opts.StoreClient, err = dynamic.NewForConfig(rc); err != nil {
+			return nil, fmt.Errorf("kubeiam: store client: %w", err)
+		}
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	k := &kubeiamServer{cancel: cancel, done: make(chan error, 1), gate: g}

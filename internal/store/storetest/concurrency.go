@@ -24,8 +24,8 @@ func mustPrincipal(t *testing.T, s string) arn.Principal {
 
 // testClusterRace starts writers that all read version 1 and all try to
 // write it: whatever the interleaving, exactly one wins.
-func testClusterRace(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testClusterRace(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	base, err := s.PutCluster(Config(), 0)
 	mustNil(t, err)
 	const writers = 8
@@ -69,8 +69,8 @@ func testClusterRace(t *testing.T, open func(t *testing.T) store.Backend) {
 // testConcurrent runs writers (create, associate, delete) against readers
 // that check every snapshot is consistent: no association without its
 // entry, and each page of a listing is sorted.
-func testConcurrent(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testConcurrent(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	const writers, readers, rounds = 4, 2, 16 // rounds even: half the entries are deleted
 	var wg sync.WaitGroup
 	done := make(chan struct{})
@@ -131,7 +131,7 @@ func testConcurrent(t *testing.T, open func(t *testing.T) store.Backend) {
 	mustNil(t, checkSnapshot(s))
 }
 
-func checkSnapshot(s *store.Store) error {
+func checkSnapshot(s store.Port) error {
 	snap, err := s.Snapshot()
 	if err != nil {
 		return err

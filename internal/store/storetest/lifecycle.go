@@ -9,8 +9,8 @@ import (
 	"github.com/kubeiam/kubeiam/internal/store"
 )
 
-func testGeneration(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testGeneration(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	ch, cancel := s.Subscribe()
 	defer cancel()
 	g := s.Generation()
@@ -86,9 +86,8 @@ func testCorrupt(t *testing.T, open func(t *testing.T) store.Backend) {
 	}
 }
 
-func testClosed(t *testing.T, open func(t *testing.T) store.Backend) {
-	s, err := store.Open(open(t))
-	mustNil(t, err)
+func testClosed(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	mustNil(t, s.Close())
 	if _, err := s.GetEntry(RoleARN("a")); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("GetEntry after Close = %v, want ErrClosed", err)

@@ -1,4 +1,5 @@
-// Package storetest is the conformance suite of store.Backend adapters. An
+// Package storetest is the conformance suite of the store adapters: Run for
+// store.Backend adapters, RunPort for store.Port adapters. An
 // adapter's test calls Run with a function that opens a fresh, empty
 // backend; Run exercises the backend directly and through store.Store.
 package storetest
@@ -26,10 +27,19 @@ const (
 // values through JSON.
 var T0 = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
 
-// Run runs the conformance suite. open must return a new, empty backend
-// each time it is called; Run closes it.
+// Run runs the conformance suite of a Backend adapter: the Backend's own
+// tests, then RunPort over a store.Store on it. open must return a new,
+// empty backend each time it is called; Run closes it.
 func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 	t.Run("Backend", func(t *testing.T) { testBackend(t, open) })
+	t.Run("CorruptRecord", func(t *testing.T) { testCorrupt(t, open) })
+	RunPort(t, func(t *testing.T) store.Port { return OpenStore(t, open(t)) })
+}
+
+// RunPort runs the conformance suite of a store.Port adapter. open must
+// return a new store over empty state each time it is called and close it
+// when the test ends; the store's Close is also called by a test.
+func RunPort(t *testing.T, open func(t *testing.T) store.Port) {
 	t.Run("Cluster", func(t *testing.T) { testCluster(t, open) })
 	t.Run("ClusterRacingWriters", func(t *testing.T) { testClusterRace(t, open) })
 	t.Run("Entries", func(t *testing.T) { testEntries(t, open) })
@@ -39,7 +49,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 	t.Run("Generation", func(t *testing.T) { testGeneration(t, open) })
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, open) })
 	t.Run("ConcurrentReadersAndWriters", func(t *testing.T) { testConcurrent(t, open) })
-	t.Run("CorruptRecord", func(t *testing.T) { testCorrupt(t, open) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, open) })
 }
 
@@ -147,8 +156,8 @@ func testBackend(t *testing.T, open func(t *testing.T) store.Backend) {
 	}))
 }
 
-func testCluster(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testCluster(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	_, err := s.GetCluster()
 	wantType(t, err, access.ResourceNotFoundException)
 
@@ -188,8 +197,8 @@ func testCluster(t *testing.T, open func(t *testing.T) store.Backend) {
 	wantType(t, err, access.InvalidParameterException)
 }
 
-func testEntries(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testEntries(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	const withPath = "arn:aws:iam::111122223333:role/team/Dev"
 	e := Entry(t, withPath, "developers")
 	mustNil(t, s.CreateEntry(e))
@@ -230,8 +239,8 @@ func testEntries(t *testing.T, open func(t *testing.T) store.Backend) {
 	mustNil(t, s.CreateEntry(e)) // the principal is free again
 }
 
-func testAssociations(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testAssociations(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	ns := authz.Scope{Type: authz.ScopeNamespace, Namespaces: []string{"dev-*"}}
 	_, err := s.Associate(RoleARN("Dev"), authz.EditPolicyARN, ns, T0)
 	wantType(t, err, access.ResourceNotFoundException)
@@ -277,8 +286,8 @@ func testAssociations(t *testing.T, open func(t *testing.T) store.Backend) {
 	wantType(t, err, access.InvalidParameterException)
 }
 
-func testDeleteCascades(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testDeleteCascades(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	entry, assoc, err := access.BootstrapCreatorEntry(Config(), T0)
 	mustNil(t, err)
 	mustNil(t, s.CreateEntry(entry, assoc))
@@ -314,8 +323,8 @@ func testDeleteCascades(t *testing.T, open func(t *testing.T) store.Backend) {
 	}
 }
 
-func testPagination(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testPagination(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	var want []string
 	for i := range 7 {
 		e := Entry(t, RoleARN(fmt.Sprintf("r%d", i)))
@@ -365,8 +374,8 @@ func testPagination(t *testing.T, open func(t *testing.T) store.Backend) {
 	}
 }
 
-func testSnapshot(t *testing.T, open func(t *testing.T) store.Backend) {
-	s := OpenStore(t, open(t))
+func testSnapshot(t *testing.T, open func(t *testing.T) store.Port) {
+	s := open(t)
 	empty, err := s.Snapshot()
 	mustNil(t, err)
 	if empty.Cluster.Version != 0 || len(empty.Entries) != 0 {

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"time"
+
+	"github.com/kubeiam/kubeiam/internal/access"
+	"github.com/kubeiam/kubeiam/internal/authz"
+)
+
+// Port is the typed access management store every caller (the access
+// management API, the server's mapper, the migration and copy commands)
+// uses. Two adapters implement it: *Store, over a transactional key-value
+// Backend (bolt, an embedded file; memory, for tests), and
+// kubestore.Store, over kubeiam's resources in the Kubernetes API, which
+// has per-object optimistic concurrency and no transactions, and so is an
+// adapter of this typed port rather than of Backend. Both pass the
+// conformance suite in package storetest (RunPort).
+//
+// Every adapter keeps the EKS invariants: one entry per principal key
+// (CreateEntry of a taken principal is a ResourceInUseException), an
+// entry's associations are deleted with it, PutCluster is optimistic
+// (ErrConflict) and never moves the authentication mode backwards.
+// Refusals are *access.Error values; other errors are failures.
+type Port interface {
+	// Close releases the store; later calls fail with ErrClosed.
+	Close() error
+	// Generation grows with every change the store has seen; cheap.
+	Generation() uint64
+	// Subscribe returns a channel that receives a value after changes
+	// (coalesced) and a function that ends the subscription.
+	Subscribe() (<-chan struct{}, func())
+	// Snapshot returns the whole state, consistent, owned by the caller.
+	Snapshot() (access.Snapshot, error)
+
+	GetCluster() (access.ClusterConfig, error)
+	PutCluster(c access.ClusterConfig, expectedVersion int64) (access.ClusterConfig, error)
+
+	CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyAssociation) error
+	GetEntry(principalARN string) (access.AccessEntry, error)
+	ListEntries(maxResults int, nextToken string) ([]access.AccessEntry, string, error)
+	UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error)
+	DeleteEntry(principalARN string) error
+
+	Associate(principalARN, policyARN string, scope authz.Scope, now time.Time) (access.AccessPolicyAssociation, error)
+	Disassociate(principalARN, policyARN string) error
+	ListAssociations(principalARN string) ([]access.AccessPolicyAssociation, error)
+}
+
+var _ Port = (*Store)(nil)
