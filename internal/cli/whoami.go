@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
@@ -104,8 +105,10 @@ func (f credFlags) options(s IO) tokengen.CredentialOptions {
 		STSEndpoint: f.stsEndpoint, Getenv: s.Getenv, Now: s.Now}
 }
 
-// generateToken mints a token from the caller's credentials.
-func (d diagDeps) generateToken(ctx context.Context, f credFlags) (string, error) {
+// generateToken mints a token for aud from the caller's credentials: the
+// cluster's to be evaluated as kube-apiserver would (whoami, explain
+// yourself), the API's to authenticate to the manager endpoints.
+func (d diagDeps) generateToken(ctx context.Context, f credFlags, aud token.Audience) (string, error) {
 	if err := tokengen.ValidateClusterID(f.clusterID); err != nil {
 		return "", withExitCode(2, fmt.Errorf("--cluster-id (or $KUBEIAM_CLUSTER): %w", err))
 	}
@@ -114,19 +117,19 @@ func (d diagDeps) generateToken(ctx context.Context, f credFlags) (string, error
 	if err != nil {
 		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
 	}
-	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: f.clusterID, Region: cfg.Region, Now: d.io.Now})
+	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: f.clusterID, Region: cfg.Region, Audience: aud, Now: d.io.Now})
 	if err != nil {
 		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
 	}
 	return tok.Value, nil
 }
 
-// callerToken is --token, or a generated one.
-func (d diagDeps) callerToken(ctx context.Context, f credFlags) (string, error) {
+// callerToken is --token, or a generated one for aud.
+func (d diagDeps) callerToken(ctx context.Context, f credFlags, aud token.Audience) (string, error) {
 	if f.token != "" {
 		return strings.TrimSpace(f.token), nil
 	}
-	return d.generateToken(ctx, f)
+	return d.generateToken(ctx, f, aud)
 }
 
 // diagServerFlags locate the kubeiam server.
@@ -185,7 +188,7 @@ func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
 	if f.output != "text" && f.output != "json" {
 		return withExitCode(2, fmt.Errorf("--output %q: want text or json", f.output))
 	}
-	tok, err := d.callerToken(ctx, f.cred)
+	tok, err := d.callerToken(ctx, f.cred, token.AudienceCluster)
 	if err != nil {
 		return err
 	}

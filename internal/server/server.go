@@ -27,6 +27,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/resolve"
 	"github.com/kubeiam/kubeiam/internal/store"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/webhook"
 )
 
@@ -59,7 +60,10 @@ type Server struct {
 	bundle   certs.Bundle
 	sources  []source
 	checks   []Checker
-	verifier *sts.Verifier
+	verifier *sts.Verifier // cluster tokens, for TokenReview
+	// apiVerifier verifies API-audience tokens for the access-management
+	// API and the manager diagnosis endpoints.
+	apiVerifier *sts.Verifier
 	api      http.Handler
 	diag     http.Handler
 	audit    io.Closer
@@ -159,11 +163,17 @@ func (s *Server) setup() error {
 	if s.mapper, err = NewMapper(s.store, resolveOpts); err != nil {
 		return fmt.Errorf("read access entries: %w", err)
 	}
-	s.verifier, err = sts.NewVerifier(sts.VerifierConfig{
+	// One verifier per audience: the TokenReview webhook accepts only
+	// cluster tokens, the access-management API only API tokens.
+	vc := sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
 		Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
-	})
-	if err != nil {
+	}
+	if s.verifier, err = sts.NewVerifier(vc); err != nil {
+		return err
+	}
+	vc.Audience = token.AudienceAPI
+	if s.apiVerifier, err = sts.NewVerifier(vc); err != nil {
 		return err
 	}
 	s.authn, err = authn.New(authn.Config{

@@ -34,6 +34,12 @@ type VerifierConfig struct {
 	// x-k8s-aws-id header, so a token signed for another cluster fails
 	// STS's signature check. Required.
 	ClusterID string
+	// Audience is the only audience accepted: the cluster (the zero value,
+	// for the TokenReview webhook) or kubeiam's access-management API. A
+	// token for the other is refused before any network call, and STS
+	// would refuse it anyway: the x-k8s-aws-id sent differs (see
+	// token.Audience).
+	Audience token.Audience
 	// Partition is the AWS partition whose STS endpoints tokens may name;
 	// default "aws".
 	Partition string
@@ -57,7 +63,7 @@ type VerifierConfig struct {
 
 // Verifier verifies tokens. It is safe for concurrent use.
 type Verifier struct {
-	clusterID string
+	binding   map[string]string // the headers sent to STS: x-k8s-aws-id and, for the API, the audience
 	partition string
 	validator token.Validator
 	endpoint  *url.URL
@@ -117,9 +123,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	client.CheckRedirect = refuseRedirect
 	return &Verifier{
-		clusterID: cfg.ClusterID,
+		binding:   cfg.Audience.Headers(cfg.ClusterID),
 		partition: p.ID,
-		validator: token.Validator{Partition: p, Now: cfg.Now},
+		validator: token.Validator{Partition: p, Now: cfg.Now, Audience: cfg.Audience},
 		endpoint:  endpoint,
 		client:    &client,
 		timeout:   cfg.Timeout,
@@ -204,7 +210,9 @@ func (v *Verifier) call(ctx context.Context, req token.Request) (int, http.Heade
 		return 0, nil, nil, unavailable("building request for %s: %w", where, stripURL(err))
 	}
 	hr.Host = req.Endpoint.Host
-	hr.Header.Set(token.ClusterIDHeader, v.clusterID)
+	for name, value := range v.binding {
+		hr.Header.Set(name, value)
+	}
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "kubeiam")
 	resp, err := v.client.Do(hr)
