@@ -64,9 +64,9 @@ type Server struct {
 	// apiVerifier verifies API-audience tokens for the access-management
 	// API and the manager diagnosis endpoints.
 	apiVerifier *sts.Verifier
-	api      http.Handler
-	diag     http.Handler
-	audit    io.Closer
+	api         http.Handler
+	diag        http.Handler
+	audit       io.Closer
 
 	ln    net.Listener
 	awsLn net.Listener
