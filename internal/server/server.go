@@ -167,7 +167,11 @@ func (s *Server) setup() error {
 	// cluster tokens, the access-management API only API tokens.
 	vc := sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
-		Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
+		AllowInsecureHTTP: cfg.InsecureAllowHTTPSTSEndpoint, Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
+	}
+	if sts.InsecureEndpoint(cfg.STSEndpoint) {
+		s.log.Warn("INSECURE: the STS endpoint is plain http to a host that is not loopback; presigned tokens and identity answers cross the network unencrypted and unauthenticated",
+			"stsEndpoint", cfg.STSEndpoint, "flag", "--insecure-allow-http-sts-endpoint")
 	}
 	if s.verifier, err = sts.NewVerifier(vc); err != nil {
 		return err

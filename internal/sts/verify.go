@@ -46,8 +46,12 @@ type VerifierConfig struct {
 	// Endpoint optionally overrides where requests are sent, such as
 	// http://127.0.0.1:4566 for an emulator or a VPC endpoint's URL. The
 	// Host header stays the STS host the token was signed for, so the
-	// signature still verifies. Only scheme and host[:port] are allowed.
+	// signature still verifies. Only scheme and host[:port] are allowed;
+	// plain http only to a loopback host unless AllowInsecureHTTP.
 	Endpoint string
+	// AllowInsecureHTTP lets Endpoint be plain http to any host
+	// (--insecure-allow-http-sts-endpoint): see ErrPlainHTTP.
+	AllowInsecureHTTP bool
 	// Timeout bounds each call to STS; default 5s.
 	Timeout time.Duration
 	// MaxResponseBytes bounds the answer read from STS; default 64 KiB.
@@ -96,7 +100,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	var endpoint *url.URL
 	if cfg.Endpoint != "" {
 		var err error
-		if endpoint, err = parseEndpoint(cfg.Endpoint); err != nil {
+		if endpoint, err = parseEndpoint(cfg.Endpoint, cfg.AllowInsecureHTTP); err != nil {
 			return nil, fmt.Errorf("sts verifier: Endpoint: %w", err)
 		}
 	}
@@ -147,24 +151,6 @@ func checkClusterID(id string) error {
 		}
 	}
 	return nil
-}
-
-func parseEndpoint(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%q: scheme must be https or http", s)
-	case u.Host == "" || u.Opaque != "":
-		return nil, fmt.Errorf("%q: no host", s)
-	case u.User != nil:
-		return nil, fmt.Errorf("%q: user information not allowed", s)
-	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, fmt.Errorf("%q: only scheme and host[:port] allowed, no path, query or fragment", s)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
 
 // Validate runs the local checks only; see token.Validator.Validate.
