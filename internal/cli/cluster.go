@@ -52,6 +52,8 @@ type eksOptions struct {
 	output      string
 	auth        string
 	caFile      string
+	// insecureHTTP allows plain http to a host that is not loopback.
+	insecureHTTP bool
 }
 
 // addEKSFlags registers the shared flags, with defaults from the
@@ -72,6 +74,7 @@ func addEKSFlags(cmd *cobra.Command, s IO, o *eksOptions) {
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
 	f.StringVar(&o.auth, "auth", "token", `how to authenticate: "token" sends a k8s-aws-v1 token minted for the API (not the cluster token kubectl sends; works everywhere), "sigv4" signs like the AWS CLI (works where the server knows the secret: the dev server's local STS)`)
 	f.StringVar(&o.caFile, "ca-file", s.Getenv("KUBEIAM_CA"), "CA bundle for an https endpoint (default from KUBEIAM_CA)")
+	f.BoolVar(&o.insecureHTTP, insecureHTTPFlag, false, insecureHTTPHelp)
 }
 
 // groupCommand returns a command that only holds subcommands.
@@ -115,6 +118,9 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 // client builds an EKS client for the endpoint, signing with the caller's
 // AWS credentials from the default chain (environment, profile, SSO, ...).
 func (o *eksOptions) client(ctx context.Context) (*eks.Client, error) {
+	if err := checkEndpointTransport("--endpoint-url", o.endpoint, o.insecureHTTP); err != nil {
+		return nil, err
+	}
 	var opts []func(*config.LoadOptions) error
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))

@@ -175,6 +175,9 @@ func (f explainFlags) request() *explain.Request {
 // token. Explaining yourself sends a cluster token as the subject: the one
 // kube-apiserver would see.
 func explainOnline(ctx context.Context, d diagDeps, f explainFlags) (explain.Report, error) {
+	if err := f.srv.check(); err != nil {
+		return explain.Report{}, err
+	}
 	auth, err := d.generateToken(ctx, f.cred, token.AudienceAPI)
 	if err != nil && f.cred.token == "" {
 		return explain.Report{}, err

@@ -74,6 +74,9 @@ func runLogs(ctx context.Context, d diagDeps, f logsFlags) error {
 			return withExitCode(2, err)
 		}
 	}
+	if err := f.srv.check(); err != nil {
+		return err
+	}
 	tok, err := d.callerToken(ctx, f.cred, token.AudienceAPI)
 	if err != nil {
 		return err

@@ -133,16 +133,29 @@ func (d diagDeps) callerToken(ctx context.Context, f credFlags, aud token.Audien
 }
 
 // diagServerFlags locate the kubeiam server.
-type diagServerFlags struct{ server, caFile string }
+type diagServerFlags struct {
+	server, caFile string
+	insecureHTTP   bool
+}
 
 func (f *diagServerFlags) add(cmd *cobra.Command, s IO) {
 	cmd.Flags().StringVar(&f.server, "server", s.Getenv("KUBEIAM_WEBHOOK"), "kubeiam server URL (default $KUBEIAM_WEBHOOK)")
 	cmd.Flags().StringVar(&f.caFile, "ca-file", s.Getenv("KUBEIAM_CA"), "CA of the server's certificate (default $KUBEIAM_CA)")
+	cmd.Flags().BoolVar(&f.insecureHTTP, insecureHTTPFlag, false, insecureHTTPHelp)
+}
+
+// check validates --server before any credential is loaded: it is where
+// a token will be sent.
+func (f diagServerFlags) check() error {
+	if f.server == "" {
+		return withExitCode(2, errors.New("no server: pass --server or set KUBEIAM_WEBHOOK"))
+	}
+	return checkEndpointTransport("--server", f.server, f.insecureHTTP)
 }
 
 func (d diagDeps) client(f diagServerFlags, tok string) (*diag.Client, error) {
-	if f.server == "" {
-		return nil, withExitCode(2, errors.New("no server: pass --server or set KUBEIAM_WEBHOOK"))
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	hc, err := d.httpClient(f.caFile)
 	if err != nil {
@@ -187,6 +200,9 @@ The token is --token, or one generated as "kubeiam token" does (--cluster-id,
 func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
 	if f.output != "text" && f.output != "json" {
 		return withExitCode(2, fmt.Errorf("--output %q: want text or json", f.output))
+	}
+	if err := f.srv.check(); err != nil {
+		return err
 	}
 	tok, err := d.callerToken(ctx, f.cred, token.AudienceCluster)
 	if err != nil {
