@@ -3,8 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"errors"
+	"reflect"
 	"strconv"
 	"time"
 
