@@ -326,3 +326,31 @@ func FuzzNewEntry(f *testing.F) {
 		}
 	})
 }
+
+// TestNewEntryAcceptsKnownTemplates guards against over-refusal: every
+// template variable, and names that only contain reserved words later on.
+func TestNewEntryAcceptsKnownTemplates(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/Dev"
+	for _, name := range []string{"{{SessionName}}", "dev:{{AccountID}}:{{SessionNameRaw}}", "{{AccessKeyID}}", "node-{{EC2PrivateDNSName}}",
+		"team:system:x", "my-eks:admins", "ünïcode"} {
+		if _, err := NewEntry(CreateEntryRequest{PrincipalARN: role, Username: name, KubernetesGroups: []string{name}}, testCluster, testRegion, testAccount, t0); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+}
+
+// TestUpdateEntryRefusesBadInput: updates follow the create rules.
+func TestUpdateEntryRefusesBadInput(t *testing.T) {
+	e := standardEntry(t, "arn:aws:iam::111122223333:role/Dev")
+	for _, u := range []string{"System:admin", "EKS:x", "{{Foo}}", "{{SessionName", "a\tb"} {
+		if _, err := UpdateEntry(e, UpdateEntryRequest{Username: &u}, t0); TypeOf(err) != InvalidParameterException {
+			t.Errorf("username %q: %v, want InvalidParameterException", u, err)
+		}
+	}
+	for _, g := range []string{"System:masters", "eks:x", "Aws:x", "x{{Bar}}", "a\x7fb"} {
+		groups := []string{g}
+		if _, err := UpdateEntry(e, UpdateEntryRequest{KubernetesGroups: &groups}, t0); TypeOf(err) != InvalidParameterException {
+			t.Errorf("group %q: %v, want InvalidParameterException", g, err)
+		}
+	}
+}
