@@ -48,7 +48,7 @@ func TestTokenAudiences(t *testing.T) {
 		{"API accepts the API token", http.MethodGet, describe, "", apiTok, http.StatusOK, `"cluster"`},
 		{"API refuses the cluster token", http.MethodGet, describe, "", clusterTok, http.StatusForbidden, "kubeiam token --audience api"},
 		{"explain accepts the API token", http.MethodPost, "/kubeiam/v1/explain", `{"arn":"arn:aws:iam::111122223333:user/developer"}`, apiTok, http.StatusOK, "ARN_NOT_MAPPED"},
-		{"explain refuses the cluster token", http.MethodPost, "/kubeiam/v1/explain", `{"arn":"arn:aws:iam::111122223333:user/developer"}`, clusterTok, http.StatusUnauthorized, "not authenticated"},
+		{"explain refuses the cluster token", http.MethodPost, "/kubeiam/v1/explain", `{"arn":"arn:aws:iam::111122223333:user/developer"}`, clusterTok, http.StatusUnauthorized, "kubeiam token --audience api"},
 		{"decisions refuse the cluster token", http.MethodGet, "/kubeiam/v1/decisions", "", clusterTok, http.StatusUnauthorized, "not authenticated"},
 		{"whoami evaluates the cluster token", http.MethodPost, "/kubeiam/v1/whoami", "", clusterTok, http.StatusOK, `"authenticated":true`},
 		{"whoami says an API token is not for the cluster", http.MethodPost, "/kubeiam/v1/whoami", "", apiTok, http.StatusOK, "access-management API"},
