@@ -20,7 +20,10 @@ func standardEntry(t *testing.T, principal string) AccessEntry {
 
 func TestValidateAssociation(t *testing.T) {
 	dev := standardEntry(t, "arn:aws:iam::111122223333:role/Dev")
-	cnDev := standardEntry(t, "arn:aws-cn:iam::111122223333:role/Dev")
+	cnDev, err := NewEntry(CreateEntryRequest{PrincipalARN: "arn:aws-cn:iam::111122223333:role/Dev"}, testCluster, regionOf("aws-cn"), testAccount, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	node, err := NewEntry(CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/Node", Type: EntryEC2Linux}, testCluster, testRegion, testAccount, t0)
 	if err != nil {
 		t.Fatal(err)

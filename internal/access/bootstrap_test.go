@@ -1,6 +1,7 @@
 package access
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubeiam/kubeiam/internal/arn"
@@ -25,6 +26,7 @@ func TestBootstrapCreatorEntry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := validConfig()
 			cfg.CreatorARN = tt.creator
+			cfg.Region = regionOf(strings.Split(tt.creator, ":")[1])
 			entry, assoc, err := BootstrapCreatorEntry(cfg, t0)
 			if err != nil {
 				t.Fatalf("BootstrapCreatorEntry: %v", err)

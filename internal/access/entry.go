@@ -3,11 +3,13 @@ package access
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/partition"
 )
 
 // EntryType is the type of an access entry: STANDARD for people and
@@ -144,6 +146,9 @@ func NewEntry(req CreateEntryRequest, clusterName, region, accountID string, now
 	if !validRegion(region) || !arn.ValidAccount(accountID) {
 		return AccessEntry{}, newError(InvalidParameterException, "The cluster region %q or account %q is invalid.", region, accountID)
 	}
+	if err := checkPartition(p, region); err != nil {
+		return AccessEntry{}, err
+	}
 	e := AccessEntry{
 		ClusterName:  clusterName,
 		PrincipalARN: req.PrincipalARN,
@@ -195,7 +200,7 @@ func entryPrincipal(principalARN string, t EntryType) (arn.Principal, error) {
 	case arn.KindFederatedUser:
 		return arn.Principal{}, invalidPrincipal("STS federated users cannot have an access entry; use an IAM user or role.")
 	}
-	if p.IsServiceLinkedRole() {
+	if p.IsServiceLinkedRole() || isServiceLinkedRoleName(p) {
 		// The service owns the role and its cluster access; EKS manages it.
 		return arn.Principal{}, newError(InvalidParameterException,
 			"The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role")
@@ -205,6 +210,30 @@ func entryPrincipal(principalARN string, t EntryType) (arn.Principal, error) {
 			"Access entries of type %s must be for an IAM role, not an IAM user.", t)
 	}
 	return p, nil
+}
+
+// serviceLinkedRolePrefix begins the name of every service-linked role,
+// such as aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS;
+// IAM reserves it, so no other role has it. Written without its path, the
+// ARN still names that role to the authenticator, which ignores paths.
+const serviceLinkedRolePrefix = "awsservicerolefor"
+
+func isServiceLinkedRoleName(p arn.Principal) bool {
+	return p.Kind == arn.KindRole && strings.HasPrefix(strings.ToLower(p.Name), serviceLinkedRolePrefix)
+}
+
+// checkPartition refuses a principal of another partition than the
+// cluster's region: STS of the cluster's partition never vouches for it,
+// so the entry could never be used.
+func checkPartition(p arn.Principal, region string) error {
+	want, err := partition.New().ForRegion(region)
+	if err != nil {
+		return newError(InvalidParameterException, "The cluster region %q is in no known partition.", region).withCause(err)
+	}
+	if p.Partition != want.ID {
+		return invalidPrincipal(fmt.Sprintf("The principal is in partition %s, the cluster (region %s) in partition %s.", p.Partition, region, want.ID))
+	}
+	return nil
 }
 
 func invalidPrincipal(detail string) *Error {

@@ -47,7 +47,9 @@ func TestNewEntryDefaults(t *testing.T) {
 	idPattern := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := NewEntry(tt.req, testCluster, testRegion, testAccount, t0)
+			partition := strings.Split(tt.req.PrincipalARN, ":")[1]
+			region := regionOf(partition)
+			e, err := NewEntry(tt.req, testCluster, region, testAccount, t0)
 			if err != nil {
 				t.Fatalf("NewEntry: %v", err)
 			}
@@ -57,8 +59,7 @@ func TestNewEntryDefaults(t *testing.T) {
 			if e.PrincipalARN != tt.req.PrincipalARN || e.ClusterName != testCluster || !e.CreatedAt.Equal(t0) || !e.ModifiedAt.Equal(t0) {
 				t.Errorf("entry = %+v", e)
 			}
-			partition := strings.Split(tt.req.PrincipalARN, ":")[1]
-			want := regexp.MustCompile("^" + regexp.QuoteMeta("arn:"+partition+":eks:eu-west-1:111122223333:access-entry/prod/"+tt.arnKind+"/") + idPattern + "$")
+			want := regexp.MustCompile("^" + regexp.QuoteMeta("arn:"+partition+":eks:"+region+":111122223333:access-entry/prod/"+tt.arnKind+"/") + idPattern + "$")
 			if !want.MatchString(e.AccessEntryARN) {
 				t.Errorf("AccessEntryARN = %q, want %s", e.AccessEntryARN, want)
 			}
@@ -124,6 +125,49 @@ func TestNewEntryRejects(t *testing.T) {
 			"The username iam:x is invalid, it cannot start with iam:"},
 		{"padded username", CreateEntryRequest{PrincipalARN: role, Username: "alice "}, InvalidParameterException,
 			`The username "alice " is invalid, it cannot have leading or trailing white space.`},
+		// Issue 10, item 7: each was accepted, then failed every login.
+		{"System: username, any letter case", CreateEntryRequest{PrincipalARN: role, Username: "System:admin"}, InvalidParameterException,
+			"The username System:admin is invalid, it cannot start with system:"},
+		{"SYSTEM:node: username", CreateEntryRequest{PrincipalARN: role, Username: "SYSTEM:node:x"}, InvalidParameterException,
+			"The username SYSTEM:node:x is invalid, it cannot start with system:"},
+		{"EKS: username", CreateEntryRequest{PrincipalARN: role, Username: "EKS:x"}, InvalidParameterException,
+			"The username EKS:x is invalid, it cannot start with eks:"},
+		{"Amazon: username", CreateEntryRequest{PrincipalARN: role, Username: "Amazon:x"}, InvalidParameterException,
+			"The username Amazon:x is invalid, it cannot start with amazon:"},
+		{"eks: group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"eks:kube-proxy-windows"}}, InvalidParameterException,
+			"The kubernetes group name eks:kube-proxy-windows is invalid, it cannot start with eks:"},
+		{"aws: group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"aws:admins"}}, InvalidParameterException,
+			"The kubernetes group name aws:admins is invalid, it cannot start with aws:"},
+		{"System:Masters group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"System:Masters"}}, InvalidParameterException,
+			"The kubernetes group name System:Masters is invalid, it cannot start with system:"},
+		{"IAM: group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"IAM:x"}}, InvalidParameterException,
+			"The kubernetes group name IAM:x is invalid, it cannot start with iam:"},
+		{"unknown template in username", CreateEntryRequest{PrincipalARN: role, Username: "x{{Foo}}"}, InvalidParameterException,
+			`The username "x{{Foo}}" is invalid: unknown template variable {{Foo}}, use one of {{AccountID}}, {{SessionName}}, ...`},
+		{"unclosed template in username", CreateEntryRequest{PrincipalARN: role, Username: "{{SessionName"}, InvalidParameterException,
+			`The username "{{SessionName" is invalid: template opened with {{ but not closed with }}`},
+		{"unopened template in username", CreateEntryRequest{PrincipalARN: role, Username: "SessionName}}"}, InvalidParameterException,
+			`The username "SessionName}}" is invalid: }} without an opening {{`},
+		{"template case matters", CreateEntryRequest{PrincipalARN: role, Username: "{{sessionname}}"}, InvalidParameterException,
+			`The username "{{sessionname}}" is invalid: unknown template variable {{sessionname}}...`},
+		{"unknown template in group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"team-{{Team}}"}}, InvalidParameterException,
+			`The kubernetes group name "team-{{Team}}" is invalid: unknown template variable {{Team}}...`},
+		{"newline in username", CreateEntryRequest{PrincipalARN: role, Username: "alice\nbob"}, InvalidParameterException,
+			`The username "alice\nbob" is invalid, it cannot contain control characters (offset 5).`},
+		{"NUL in username", CreateEntryRequest{PrincipalARN: role, Username: "a\x00"}, InvalidParameterException,
+			`The username "a\x00" is invalid, it cannot contain control characters (offset 1).`},
+		{"C1 control in group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"de\u0085vs"}}, InvalidParameterException,
+			`The kubernetes group name "de\u0085vs" is invalid, it cannot contain control characters (offset 2).`},
+		{"escape in group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"devs\x1b[31m"}}, InvalidParameterException,
+			`The kubernetes group name "devs\x1b[31m" is invalid, it cannot contain control characters (offset 4).`},
+		{"principal of another partition", CreateEntryRequest{PrincipalARN: "arn:aws-cn:iam::111122223333:role/Dev"}, InvalidParameterException,
+			"The specified principalArn is invalid: invalid principal. The principal is in partition aws-cn, the cluster (region eu-west-1) in partition aws."},
+		{"EKS service-linked role without its path", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/AWSServiceRoleForAmazonEKS"},
+			InvalidParameterException, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role"},
+		{"EKS service-linked role with its path", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"},
+			InvalidParameterException, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role"},
+		{"service-linked role name in another case", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/awsservicerolefORamazoneks"},
+			InvalidParameterException, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role"},
 		{"node entry with groups", CreateEntryRequest{PrincipalARN: role, Type: EntryEC2Linux, KubernetesGroups: []string{"devs"}}, InvalidParameterException,
 			"Kubernetes groups cannot be specified for access entries of type EC2_LINUX; they receive system:nodes."},
 		{"node entry with username", CreateEntryRequest{PrincipalARN: role, Type: EntryFargateLinux, Username: "node"}, InvalidParameterException,
@@ -281,4 +325,32 @@ func FuzzNewEntry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNewEntryAcceptsKnownTemplates guards against over-refusal: every
+// template variable, and names that only contain reserved words later on.
+func TestNewEntryAcceptsKnownTemplates(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/Dev"
+	for _, name := range []string{"{{SessionName}}", "dev:{{AccountID}}:{{SessionNameRaw}}", "{{AccessKeyID}}", "node-{{EC2PrivateDNSName}}",
+		"team:system:x", "my-eks:admins", "ünïcode"} {
+		if _, err := NewEntry(CreateEntryRequest{PrincipalARN: role, Username: name, KubernetesGroups: []string{name}}, testCluster, testRegion, testAccount, t0); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+}
+
+// TestUpdateEntryRefusesBadInput: updates follow the create rules.
+func TestUpdateEntryRefusesBadInput(t *testing.T) {
+	e := standardEntry(t, "arn:aws:iam::111122223333:role/Dev")
+	for _, u := range []string{"System:admin", "EKS:x", "{{Foo}}", "{{SessionName", "a\tb"} {
+		if _, err := UpdateEntry(e, UpdateEntryRequest{Username: &u}, t0); TypeOf(err) != InvalidParameterException {
+			t.Errorf("username %q: %v, want InvalidParameterException", u, err)
+		}
+	}
+	for _, g := range []string{"System:masters", "eks:x", "Aws:x", "x{{Bar}}", "a\x7fb"} {
+		groups := []string{g}
+		if _, err := UpdateEntry(e, UpdateEntryRequest{KubernetesGroups: &groups}, t0); TypeOf(err) != InvalidParameterException {
+			t.Errorf("group %q: %v, want InvalidParameterException", g, err)
+		}
+	}
 }

@@ -40,3 +40,15 @@ func cutSuffix(s, suffix string) (string, bool) {
 	}
 	return s, false
 }
+
+// regionOf is a region of the partition, for clusters of principals there:
+// an entry's principal must be in its cluster's partition.
+func regionOf(partition string) string {
+	switch partition {
+	case "aws-cn":
+		return "cn-north-1"
+	case "aws-us-gov":
+		return "us-gov-west-1"
+	}
+	return testRegion
+}

@@ -2,22 +2,43 @@ package access
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
-// reservedUsernamePrefixes are the prefixes EKS refuses in custom usernames:
-// system: is Kubernetes's own; the others are reserved for AWS.
-var reservedUsernamePrefixes = [...]string{"system:", "eks:", "aws:", "amazon:", "iam:"}
+// reservedPrefixes are the prefixes EKS refuses at the start of custom
+// usernames and Kubernetes groups: system: is Kubernetes's own, the others
+// are reserved for AWS (EKS User Guide, "Creating access entries" and "Set
+// a custom username for EKS access entries"). They are matched without
+// regard to letter case: "System:admin" is as reserved as "system:admin"
+// to a reader, and an entry that is accepted and then fails every login
+// helps nobody.
+var reservedPrefixes = [...]string{"system:", "eks:", "aws:", "amazon:", "iam:"}
+
+// reservedPrefix returns the reserved prefix s starts with, in any letter
+// case, or "".
+func reservedPrefix(s string) string {
+	for _, prefix := range reservedPrefixes {
+		if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+			return prefix
+		}
+	}
+	return ""
+}
 
 // validateUsername checks a custom Kubernetes username.
 func validateUsername(u string) error {
 	if strings.TrimSpace(u) != u || !utf8.ValidString(u) {
 		return newError(InvalidParameterException, "The username %q is invalid, it cannot have leading or trailing white space.", u)
 	}
-	for _, prefix := range reservedUsernamePrefixes {
-		if strings.HasPrefix(u, prefix) {
-			return newError(InvalidParameterException, "The username %s is invalid, it cannot start with %s", u, prefix)
-		}
+	if i := controlAt(u); i >= 0 {
+		return newError(InvalidParameterException, "The username %q is invalid, it cannot contain control characters (offset %d).", u, i)
+	}
+	if prefix := reservedPrefix(u); prefix != "" {
+		return newError(InvalidParameterException, "The username %s is invalid, it cannot start with %s", u, prefix)
+	}
+	if err := checkTemplate(u); err != nil {
+		return newError(InvalidParameterException, "The username %q is invalid: %s", u, err).withCause(err)
 	}
 	return nil
 }
@@ -32,10 +53,16 @@ func validateGroups(groups []string) ([]string, error) {
 			return nil, newError(InvalidParameterException,
 				"The kubernetes group name %q is invalid, it cannot be empty or have leading or trailing white space.", g)
 		}
+		if i := controlAt(g); i >= 0 {
+			return nil, newError(InvalidParameterException, "The kubernetes group name %q is invalid, it cannot contain control characters (offset %d).", g, i)
+		}
 		// system:masters would bypass every authorizer; the other system:
-		// groups belong to Kubernetes components.
-		if strings.HasPrefix(g, "system:") {
-			return nil, newError(InvalidParameterException, "The kubernetes group name %s is invalid, it cannot start with system:", g)
+		// groups belong to Kubernetes components, eks: and the rest to AWS.
+		if prefix := reservedPrefix(g); prefix != "" {
+			return nil, newError(InvalidParameterException, "The kubernetes group name %s is invalid, it cannot start with %s", g, prefix)
+		}
+		if err := checkTemplate(g); err != nil {
+			return nil, newError(InvalidParameterException, "The kubernetes group name %q is invalid: %s", g, err).withCause(err)
 		}
 		if !seen[g] {
 			seen[g] = true
@@ -43,6 +70,18 @@ func validateGroups(groups []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// controlAt returns the byte offset of the first control character in s
+// (C0, DEL, C1), or -1. Such characters would forge lines in logs and
+// audit records, and no Kubernetes name needs them.
+func controlAt(s string) int {
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return i
+		}
+	}
+	return -1
 }
 
 // The AWS tagging limits.

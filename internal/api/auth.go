@@ -9,6 +9,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 // Authenticator identifies the caller of an API request.
@@ -77,9 +78,15 @@ type TokenVerifier interface {
 }
 
 // BearerAuthenticator authenticates "Authorization: Bearer k8s-aws-v1..."
-// requests: the token kubectl's exec plugin produces, verified with STS and
-// bound to this cluster's ID, so scripts can reuse their kubeconfig's token.
+// requests carrying a token for the API's own audience ("kubeiam token
+// --audience api": x-k8s-aws-id is token.APIAudiencePrefix + the cluster
+// ID), verified with STS. The token kubectl sends to kube-apiserver is
+// refused, with a message saying which token to send instead: whatever
+// sees a kubectl token (a proxy, an aggregated API server, a log) must not
+// be able to change access with it.
 type BearerAuthenticator struct {
+	// Verifier verifies API-audience tokens: an *sts.Verifier configured
+	// with token.AudienceAPI.
 	Verifier TokenVerifier
 }
 
@@ -95,6 +102,12 @@ func (a BearerAuthenticator) Authenticate(r *http.Request) (identity.Identity, e
 	id, err := a.Verifier.Verify(r.Context(), tok)
 	if err == nil {
 		return id, nil
+	}
+	if errors.Is(err, token.ErrClusterToken) {
+		e := unrecognizedClient("The bearer token is a token for the cluster (what kubectl sends), which this API refuses: " +
+			`send a token for the access-management API ("kubeiam token --audience api"), or upgrade the kubeiam CLI, whose commands mint one.`)
+		e.cause = err
+		return identity.Identity{}, e
 	}
 	switch sts.Classify(err) {
 	case sts.OutcomeExpired:

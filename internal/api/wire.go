@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -141,11 +142,15 @@ type updateConfigRequest struct {
 	ClientRequestToken string `json:"clientRequestToken"`
 }
 
-// decode reads a JSON request body into v, refusing unknown members, a
+// decode reads a JSON request body into v, refusing unknown members,
+// members given twice or in another letter case (see checkMembers), a
 // body that is not one JSON object, and trailing data.
 func decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	}
+	if err := checkMembers(body, reflect.TypeOf(v)); err != nil {
+		return err
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()

@@ -21,6 +21,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/store"
 	"github.com/kubeiam/kubeiam/internal/store/memory"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 // accessT0 is the API's clock in the command tests.
@@ -53,7 +54,7 @@ func startAccessAPI(t *testing.T, user string) string {
 	// Bearer tokens (the CLI's default) are verified through the local STS,
 	// as a real server verifies them through STS; SigV4 (--auth sigv4)
 	// against the local STS's secrets.
-	verifier, err := sts.NewVerifier(sts.VerifierConfig{ClusterID: "kubeiam-dev", Endpoint: hs.URL})
+	verifier, err := sts.NewVerifier(sts.VerifierConfig{ClusterID: "kubeiam-dev", Audience: token.AudienceAPI, Endpoint: hs.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

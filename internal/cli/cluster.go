@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
@@ -51,6 +52,8 @@ type eksOptions struct {
 	output      string
 	auth        string
 	caFile      string
+	// insecureHTTP allows plain http to a host that is not loopback.
+	insecureHTTP bool
 }
 
 // addEKSFlags registers the shared flags, with defaults from the
@@ -69,8 +72,9 @@ func addEKSFlags(cmd *cobra.Command, s IO, o *eksOptions) {
 	f.StringVar(&o.profile, "profile", "", "AWS profile whose credentials sign the requests (default: the AWS default chain)")
 	f.StringVar(&o.region, "region", "", "AWS region to sign for (default: from the AWS config, else "+fallbackRegion+")")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
-	f.StringVar(&o.auth, "auth", "token", `how to authenticate: "token" sends a k8s-aws-v1 token for the cluster (works everywhere), "sigv4" signs like the AWS CLI (works where the server knows the secret: the dev server's local STS)`)
+	f.StringVar(&o.auth, "auth", "token", `how to authenticate: "token" sends a k8s-aws-v1 token minted for the API (not the cluster token kubectl sends; works everywhere), "sigv4" signs like the AWS CLI (works where the server knows the secret: the dev server's local STS)`)
 	f.StringVar(&o.caFile, "ca-file", s.Getenv("KUBEIAM_CA"), "CA bundle for an https endpoint (default from KUBEIAM_CA)")
+	f.BoolVar(&o.insecureHTTP, insecureHTTPFlag, false, insecureHTTPHelp)
 }
 
 // groupCommand returns a command that only holds subcommands.
@@ -114,6 +118,9 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 // client builds an EKS client for the endpoint, signing with the caller's
 // AWS credentials from the default chain (environment, profile, SSO, ...).
 func (o *eksOptions) client(ctx context.Context) (*eks.Client, error) {
+	if err := checkEndpointTransport("--endpoint-url", o.endpoint, o.insecureHTTP); err != nil {
+		return nil, err
+	}
 	var opts []func(*config.LoadOptions) error
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
@@ -133,9 +140,10 @@ func (o *eksOptions) client(ctx context.Context) (*eks.Client, error) {
 	switch o.auth {
 	case "sigv4":
 	case "token":
-		tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: o.clusterName, Region: cfg.Region, Now: time.Now})
+		tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: o.clusterName, Region: cfg.Region,
+			Audience: token.AudienceAPI, Now: time.Now})
 		if err != nil {
-			return nil, fmt.Errorf("mint a token for cluster %q: %w", o.clusterName, err)
+			return nil, fmt.Errorf("mint an API token for cluster %q: %w", o.clusterName, err)
 		}
 		apiOpts = append(apiOpts, bearer(tok.Value))
 	default:
@@ -155,7 +163,7 @@ func (o *eksOptions) client(ctx context.Context) (*eks.Client, error) {
 }
 
 // bearer replaces the SigV4 Authorization header, after signing, with a
-// k8s-aws-v1 token: kubeiam verifies it through STS like a kubectl user's,
+// k8s-aws-v1 token for the API's audience: kubeiam verifies it through STS,
 // so it works against any kubeiam server, not only one whose local STS
 // knows the caller's secret.
 func bearer(tok string) func(*middleware.Stack) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/kube"
 	"github.com/kubeiam/kubeiam/internal/review"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 // consoleBackend is the console's Backend: the access-management commands'
@@ -183,7 +184,7 @@ func (b *consoleBackend) AWSAuth(ctx context.Context) (console.AWSAuth, error) {
 }
 
 func (b *consoleBackend) diag(ctx context.Context) (*diag.Client, error) {
-	tok, err := b.d.generateToken(ctx, credFlags{clusterID: b.o().clusterName, profile: b.o().profile, region: b.o().region})
+	tok, err := b.d.generateToken(ctx, credFlags{clusterID: b.o().clusterName, profile: b.o().profile, region: b.o().region}, token.AudienceAPI)
 	if err != nil {
 		return nil, err
 	}

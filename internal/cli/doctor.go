@@ -94,6 +94,12 @@ type doctor struct {
 
 func runDoctor(ctx context.Context, d doctorDeps, f doctorFlags) error {
 	doc := &doctor{d: d, f: f, out: d.io.Out}
+	if f.srv.server != "" {
+		// The token goes there: refuse plain http before making one.
+		if err := f.srv.check(); err != nil {
+			return err
+		}
+	}
 	links := []func(context.Context) step{doc.kubeconfig, doc.execPlugin, doc.credentials, doc.clock, doc.token, doc.tokenCheck, doc.server}
 	for _, link := range links {
 		s := link(ctx)

@@ -22,6 +22,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 type explainFlags struct {
@@ -170,14 +171,19 @@ func (f explainFlags) request() *explain.Request {
 	return &q
 }
 
-// explainOnline asks the server, authenticated as the caller.
+// explainOnline asks the server, authenticated as the caller with an API
+// token. Explaining yourself sends a cluster token as the subject: the one
+// kube-apiserver would see.
 func explainOnline(ctx context.Context, d diagDeps, f explainFlags) (explain.Report, error) {
-	auth, err := d.generateToken(ctx, f.cred)
+	if err := f.srv.check(); err != nil {
+		return explain.Report{}, err
+	}
+	auth, err := d.generateToken(ctx, f.cred, token.AudienceAPI)
 	if err != nil && f.cred.token == "" {
 		return explain.Report{}, err
 	}
 	if err != nil {
-		auth = f.cred.token // no credentials here: the token must also be a manager's
+		auth = f.cred.token // no credentials here: the token must also be a manager's API token
 	}
 	c, err := d.client(f.srv, auth)
 	if err != nil {
@@ -185,9 +191,10 @@ func explainOnline(ctx context.Context, d diagDeps, f explainFlags) (explain.Rep
 	}
 	req := diag.ExplainRequest{ARN: f.arn, Request: f.req}
 	if f.arn == "" {
-		req.Token = f.cred.token
-		if req.Token == "" {
-			req.Token = auth // explain yourself
+		if req.Token = f.cred.token; req.Token == "" {
+			if req.Token, err = d.generateToken(ctx, f.cred, token.AudienceCluster); err != nil {
+				return explain.Report{}, err
+			}
 		}
 	}
 	r, err := c.Explain(ctx, req)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 type logsFlags struct {
@@ -33,8 +34,9 @@ func newLogsCommandWithDeps(d diagDeps) *cobra.Command {
 		Long: `Logs prints the kubeiam server's recent authentication decisions, newest last:
 who was granted or denied, as which username, through which mapping, and why.
 --follow keeps printing new decisions until interrupted. It is for cluster
-managers: the request is authenticated with a token generated from your AWS
-credentials (--cluster-id, --profile), or --token.
+managers: the request is authenticated with a token for the access-management
+API generated from your AWS credentials (--cluster-id, --profile), or --token
+(one from "kubeiam token --audience api"; a kubectl token is refused).
 
 --arn matches a case-insensitive substring of the caller's ARN or canonical ARN,
 where * matches anything: --arn 'assumed-role/*/alice'.`,
@@ -55,7 +57,7 @@ where * matches anything: --arn 'assumed-role/*/alice'.`,
 	fl.IntVar(&f.q.Limit, "limit", diag.DefaultLimit, "at most this many decisions (the newest)")
 	fl.BoolVarP(&f.q.Follow, "follow", "f", false, "keep printing new decisions")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json (one decision per line)")
-	f.cred.add(cmd, d.io, "authenticate with this token instead of generating one")
+	f.cred.add(cmd, d.io, `authenticate with this API token ("kubeiam token --audience api") instead of generating one`)
 	f.srv.add(cmd, d.io)
 	return cmd
 }
@@ -72,7 +74,10 @@ func runLogs(ctx context.Context, d diagDeps, f logsFlags) error {
 			return withExitCode(2, err)
 		}
 	}
-	tok, err := d.callerToken(ctx, f.cred)
+	if err := f.srv.check(); err != nil {
+		return err
+	}
+	tok, err := d.callerToken(ctx, f.cred, token.AudienceAPI)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ type migrateOptions struct {
 	endpoint, cluster, profile, region string
 	auth, caFile                       string
 	accessEntries                      string
-	final                              bool
+	final, insecureHTTP                bool
 	modeWait                           time.Duration
 }
 
@@ -96,8 +96,9 @@ list-associated-access-policies":
 	f.StringVar(&o.cluster, "cluster-name", "", "cluster name; default $KUBEIAM_CLUSTER or "+migrateDefaultCluster)
 	f.StringVar(&o.profile, "profile", "", "AWS profile to sign API calls with")
 	f.StringVar(&o.region, "region", "", "AWS region to sign API calls for; default from the AWS config, else us-east-1")
-	f.StringVar(&o.auth, "auth", "token", `how to authenticate to the API: "token" (a k8s-aws-v1 token for the cluster) or "sigv4"`)
+	f.StringVar(&o.auth, "auth", "token", `how to authenticate to the API: "token" (a k8s-aws-v1 token minted for the API) or "sigv4"`)
 	f.StringVar(&o.caFile, "ca-file", "", "CA bundle for an https endpoint; default $KUBEIAM_CA")
+	f.BoolVar(&o.insecureHTTP, insecureHTTPFlag, false, insecureHTTPHelp)
 	plan := &cobra.Command{Use: "plan", Short: "Print what each aws-auth mapping becomes", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 		return runMigratePlan(cmd.Context(), d, o)
 	}}
@@ -137,7 +138,8 @@ func (o *migrateOptions) defaults(getenv func(string) string) {
 // use (credentials, --profile, --region, --auth, --ca-file), pointed at the
 // kubeiam endpoint.
 func migrateEKSClient(ctx context.Context, o *migrateOptions) (*eks.Client, error) {
-	e := eksOptions{endpoint: o.endpoint, clusterName: o.cluster, profile: o.profile, region: o.region, auth: o.auth, caFile: o.caFile}
+	e := eksOptions{endpoint: o.endpoint, clusterName: o.cluster, profile: o.profile, region: o.region, auth: o.auth, caFile: o.caFile,
+		insecureHTTP: o.insecureHTTP}
 	return e.client(ctx)
 }
 

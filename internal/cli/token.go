@@ -15,6 +15,7 @@ import (
 	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
 	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokencache"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
@@ -34,6 +35,7 @@ type tokenDeps struct {
 type tokenFlags struct {
 	clusterID, roleARN, sessionName, externalID string
 	region, profile, stsEndpoint, cacheDir      string
+	audience                                    string
 	global, tokenOnly, noCache                  bool
 }
 
@@ -64,7 +66,12 @@ AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, web identity, AWS_PROFILE or the
 The output is an ExecCredential in the apiVersion kubectl asks for through
 KUBERNETES_EXEC_INFO (v1 or v1beta1; v1beta1 when unset); --token-only prints
 the bare token. Tokens are valid for 15 minutes, reported as 14, and cached in
-a private file until a minute before they expire; --no-cache turns that off.`
+a private file until a minute before they expire; --no-cache turns that off.
+
+--audience api mints a token for kubeiam's access-management API instead
+(x-k8s-aws-id is "kubeiam-api:CLUSTER"), for scripts that call the API with
+"Authorization: Bearer": the API refuses cluster tokens, and kube-apiserver
+refuses API tokens. kubeiam's own commands mint the right one themselves.`
 
 // newTokenCommand builds "kubeiam token".
 func newTokenCommand(s IO) *cobra.Command {
@@ -91,7 +98,8 @@ func newTokenCommandWithDeps(d tokenDeps) *cobra.Command {
 		Long:  tokenLong,
 		Example: `  kubeiam token -i my-cluster
   kubeiam token -i my-cluster --role-arn arn:aws:iam::111122223333:role/k8s-admin --token-only
-  AWS_PROFILE=dev kubeiam token -i my-cluster --region eu-west-1`,
+  AWS_PROFILE=dev kubeiam token -i my-cluster --region eu-west-1
+  curl -H "Authorization: Bearer $(kubeiam token -i my-cluster --audience api --token-only)" ...`,
 		Args: cobra.NoArgs,
 		// kubectl shows the plugin's stderr to the user: one error line,
 		// not a usage screen.
@@ -110,6 +118,7 @@ func newTokenCommandWithDeps(d tokenDeps) *cobra.Command {
 	fl.StringVar(&f.profile, "profile", "", "AWS shared-config profile (wins over credentials in the environment)")
 	fl.StringVar(&f.stsEndpoint, "sts-endpoint", "", "send AssumeRole to this STS URL; the token still names the real STS host")
 	fl.BoolVar(&f.global, "global-endpoint", false, "presign for the global sts.amazonaws.com (us-east-1) instead of the regional endpoint")
+	fl.StringVar(&f.audience, "audience", "cluster", `what the token is for: "cluster" (kubectl, kube-apiserver) or "api" (kubeiam's access-management API)`)
 	fl.BoolVar(&f.tokenOnly, "token-only", false, "print only the token, not an ExecCredential")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the token cache")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "token cache directory (default $XDG_CACHE_HOME/kubeiam/tokens or ~/.cache/kubeiam/tokens)")
@@ -129,6 +138,10 @@ func runToken(ctx context.Context, d tokenDeps, f tokenFlags) error {
 	if err := tokengen.ValidateClusterID(f.clusterID); err != nil {
 		return withExitCode(2, fmt.Errorf("--cluster-id: %w", err))
 	}
+	aud, err := token.ParseAudience(f.audience)
+	if err != nil {
+		return withExitCode(2, fmt.Errorf("--audience: %w", err))
+	}
 	if err := creds.Validate(); err != nil {
 		return withExitCode(2, err)
 	}
@@ -139,7 +152,9 @@ func runToken(ctx context.Context, d tokenDeps, f tokenFlags) error {
 	src := creds.Source()
 	cache := openTokenCache(d, f)
 	key := tokencache.Key(tokencache.KeyInput{
-		ClusterID: f.clusterID, Region: creds.ExplicitRegion(), Global: f.global, Profile: f.profile,
+		// The signed binding, not the bare cluster ID: a cached cluster
+		// token must never be handed out as an API token, or back.
+		ClusterID: aud.Headers(f.clusterID)[token.ClusterIDHeader], Region: creds.ExplicitRegion(), Global: f.global, Profile: f.profile,
 		RoleARN: f.roleARN, SessionName: f.sessionName, ExternalID: f.externalID, STSEndpoint: f.stsEndpoint,
 		Credentials: src.Fingerprint(),
 	})
@@ -153,7 +168,7 @@ func runToken(ctx context.Context, d tokenDeps, f tokenFlags) error {
 		return explainCredentialError(err, src, f)
 	}
 	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{
-		ClusterID: f.clusterID, Region: cfg.Region, Global: f.global, Now: s.Now,
+		ClusterID: f.clusterID, Region: cfg.Region, Global: f.global, Audience: aud, Now: s.Now,
 	})
 	if err != nil {
 		return explainCredentialError(err, src, f)

@@ -259,6 +259,7 @@ func TestTokenRefusesBadInputBeforeLoadingCredentials(t *testing.T) {
 		{name: "role ARN of a user", args: []string{"-i", "c", "--role-arn", "arn:aws:iam::111122223333:user/a"}, want: "not a role"},
 		{name: "plain http STS endpoint", args: []string{"-i", "c", "--sts-endpoint", "http://sts.example.com"}, want: "loopback"},
 		{name: "unknown ExecCredential version", args: []string{"-i", "c"}, execInfo: `{"apiVersion":"client.authentication.k8s.io/v1alpha1"}`, want: "v1alpha1"},
+		{name: "unknown audience", args: []string{"-i", "c", "--audience", "API"}, want: "--audience"},
 		{name: "KUBERNETES_EXEC_INFO not JSON", args: []string{"-i", "c"}, execInfo: "{", want: "KUBERNETES_EXEC_INFO"},
 	}
 	for _, tt := range tests {
@@ -369,5 +370,31 @@ func BenchmarkTokenCold(b *testing.B) {
 		if r := h.run("-i", "prod", "--region", "us-west-2", "--no-cache"); r.err != nil {
 			b.Fatal(r.err)
 		}
+	}
+}
+
+// TestTokenAudienceAPI: --audience api mints a token the API's validator
+// accepts and the cluster's refuses, and the cache never hands out one
+// audience's token for the other (issue 10, item 3).
+func TestTokenAudienceAPI(t *testing.T) {
+	h := newTokenHarness(t)
+	cluster := h.run("-i", "prod", "--token-only")
+	api := h.run("-i", "prod", "--token-only", "--audience", "api")
+	if cluster.err != nil || api.err != nil {
+		t.Fatalf("token: %v, %v", cluster.err, api.err)
+	}
+	if cluster.stdout == api.stdout || h.loadCalls.Load() != 2 {
+		t.Fatalf("the API token came from the cluster token's cache entry (loads %d)", h.loadCalls.Load())
+	}
+	p, _ := partition.New().Lookup("aws")
+	v := token.Validator{Partition: p, Now: func() time.Time { return tokenNow.Add(time.Minute) }, Audience: token.AudienceAPI}
+	if r, err := v.Validate(strings.TrimSpace(api.stdout)); err != nil || r.Audience != token.AudienceAPI {
+		t.Errorf("API token: %v, audience %v", err, r.Audience)
+	}
+	if _, err := v.Validate(strings.TrimSpace(cluster.stdout)); !errors.Is(err, token.ErrClusterToken) {
+		t.Errorf("cluster token at the API's validator: %v, want ErrClusterToken", err)
+	}
+	if req := validateToken(t, strings.TrimSpace(cluster.stdout), "us-east-1"); req.Audience != token.AudienceCluster {
+		t.Errorf("default audience %v", req.Audience)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
@@ -104,8 +105,10 @@ func (f credFlags) options(s IO) tokengen.CredentialOptions {
 		STSEndpoint: f.stsEndpoint, Getenv: s.Getenv, Now: s.Now}
 }
 
-// generateToken mints a token from the caller's credentials.
-func (d diagDeps) generateToken(ctx context.Context, f credFlags) (string, error) {
+// generateToken mints a token for aud from the caller's credentials: the
+// cluster's to be evaluated as kube-apiserver would (whoami, explain
+// yourself), the API's to authenticate to the manager endpoints.
+func (d diagDeps) generateToken(ctx context.Context, f credFlags, aud token.Audience) (string, error) {
 	if err := tokengen.ValidateClusterID(f.clusterID); err != nil {
 		return "", withExitCode(2, fmt.Errorf("--cluster-id (or $KUBEIAM_CLUSTER): %w", err))
 	}
@@ -114,32 +117,45 @@ func (d diagDeps) generateToken(ctx context.Context, f credFlags) (string, error
 	if err != nil {
 		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
 	}
-	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: f.clusterID, Region: cfg.Region, Now: d.io.Now})
+	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{ClusterID: f.clusterID, Region: cfg.Region, Audience: aud, Now: d.io.Now})
 	if err != nil {
 		return "", explainCredentialError(err, o.Source(), tokenFlags{profile: f.profile, roleARN: f.roleARN})
 	}
 	return tok.Value, nil
 }
 
-// callerToken is --token, or a generated one.
-func (d diagDeps) callerToken(ctx context.Context, f credFlags) (string, error) {
+// callerToken is --token, or a generated one for aud.
+func (d diagDeps) callerToken(ctx context.Context, f credFlags, aud token.Audience) (string, error) {
 	if f.token != "" {
 		return strings.TrimSpace(f.token), nil
 	}
-	return d.generateToken(ctx, f)
+	return d.generateToken(ctx, f, aud)
 }
 
 // diagServerFlags locate the kubeiam server.
-type diagServerFlags struct{ server, caFile string }
+type diagServerFlags struct {
+	server, caFile string
+	insecureHTTP   bool
+}
 
 func (f *diagServerFlags) add(cmd *cobra.Command, s IO) {
 	cmd.Flags().StringVar(&f.server, "server", s.Getenv("KUBEIAM_WEBHOOK"), "kubeiam server URL (default $KUBEIAM_WEBHOOK)")
 	cmd.Flags().StringVar(&f.caFile, "ca-file", s.Getenv("KUBEIAM_CA"), "CA of the server's certificate (default $KUBEIAM_CA)")
+	cmd.Flags().BoolVar(&f.insecureHTTP, insecureHTTPFlag, false, insecureHTTPHelp)
+}
+
+// check validates --server before any credential is loaded: it is where
+// a token will be sent.
+func (f diagServerFlags) check() error {
+	if f.server == "" {
+		return withExitCode(2, errors.New("no server: pass --server or set KUBEIAM_WEBHOOK"))
+	}
+	return checkEndpointTransport("--server", f.server, f.insecureHTTP)
 }
 
 func (d diagDeps) client(f diagServerFlags, tok string) (*diag.Client, error) {
-	if f.server == "" {
-		return nil, withExitCode(2, errors.New("no server: pass --server or set KUBEIAM_WEBHOOK"))
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	hc, err := d.httpClient(f.caFile)
 	if err != nil {
@@ -185,7 +201,10 @@ func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
 	if f.output != "text" && f.output != "json" {
 		return withExitCode(2, fmt.Errorf("--output %q: want text or json", f.output))
 	}
-	tok, err := d.callerToken(ctx, f.cred)
+	if err := f.srv.check(); err != nil {
+		return err
+	}
+	tok, err := d.callerToken(ctx, f.cred, token.AudienceCluster)
 	if err != nil {
 		return err
 	}

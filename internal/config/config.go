@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/partition"
+	"github.com/kubeiam/kubeiam/internal/sts"
 )
 
 // Server is the configuration of "kubeiam server".
@@ -30,6 +31,11 @@ type Server struct {
 	// STSEndpoint, when set, receives every STS request (a VPC endpoint, a
 	// proxy, the local STS) while the signed Host stays the AWS host name.
 	STSEndpoint string `json:"stsEndpoint"`
+	// InsecureAllowHTTPSTSEndpoint lets STSEndpoint be plain http to a host
+	// that is not loopback. Presigned tokens (credentials for 15 minutes)
+	// and unauthenticated identity answers then cross the network in the
+	// clear; the server warns at start.
+	InsecureAllowHTTPSTSEndpoint bool `json:"insecureAllowHTTPSTSEndpoint"`
 	// STSTimeout bounds one STS call.
 	STSTimeout Duration `json:"stsTimeout"`
 	// Listen is the address of the TLS listener (webhooks, API, health).
@@ -229,7 +235,7 @@ func (c *Server) Validate() error {
 		add("accountID", "%q is not a 12-digit account ID", c.AccountID)
 	}
 	if c.STSEndpoint != "" {
-		if err := validURL(c.STSEndpoint); err != nil {
+		if err := sts.CheckEndpoint(c.STSEndpoint, c.InsecureAllowHTTPSTSEndpoint); err != nil {
 			add("stsEndpoint", "%v", err)
 		}
 	}

@@ -37,6 +37,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"bad listen", func(c *Server) { c.Listen = "nowhere" }, "listen"},
 		{"half tls", func(c *Server) { c.TLS.CertFile = "x.crt" }, "tls"},
 		{"bad sts endpoint", func(c *Server) { c.STSEndpoint = "ftp://x" }, "stsEndpoint"},
+		{"plain http sts endpoint off loopback", func(c *Server) { c.STSEndpoint = "http://sts.vpce.example.com" }, "stsEndpoint"},
 		{"bad manager", func(c *Server) { c.Managers = []string{"nope"} }, "managers[0]"},
 		{"bad log format", func(c *Server) { c.Log.Format = "xml" }, "log.format"},
 		{"ec2 region outside partition", func(c *Server) { c.EC2.Region = "cn-north-1" }, "ec2.region"},
@@ -91,5 +92,22 @@ func TestLoadReadsEC2(t *testing.T) {
 	c, err := Load(path)
 	if err != nil || !c.EC2.Enabled || c.EC2.Endpoint != "http://127.0.0.1:4566" {
 		t.Fatalf("Load = %+v, %v", c.EC2, err)
+	}
+}
+
+// TestSTSEndpointPlainHTTP: loopback http is fine (dev mode, emulators);
+// anywhere else it takes the loudly named opt-in (issue 10, item 4).
+func TestSTSEndpointPlainHTTP(t *testing.T) {
+	for endpoint, allow := range map[string]bool{"http://127.0.0.1:21363": false, "http://[::1]:4566": false, "https://sts.vpce.example.com": false, "http://sts.vpce.example.com": true} {
+		c := valid()
+		c.STSEndpoint, c.InsecureAllowHTTPSTSEndpoint = endpoint, allow
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s (insecure allowed: %v): %v", endpoint, allow, err)
+		}
+	}
+	c := valid()
+	c.STSEndpoint = "http://sts.vpce.example.com"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--insecure-allow-http-sts-endpoint") {
+		t.Errorf("Validate = %v, want a refusal naming the opt-in flag", err)
 	}
 }

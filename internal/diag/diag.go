@@ -4,14 +4,17 @@
 //	POST /kubeiam/v1/whoami     who the bearer token's holder is, even when kubectl cannot authenticate
 //	POST /kubeiam/v1/explain    why an ARN is or is not let in, against the live snapshot
 //
-// Decisions and explain are for cluster managers; whoami answers the
-// holder of the token it is sent. The handlers are thin: decode, check,
+// Decisions and explain are for cluster managers, authenticated as the
+// access-management API authenticates (an API-audience token or SigV4);
+// whoami answers the holder of the cluster token it is sent, evaluated as
+// kube-apiserver's TokenReview would. The handlers are thin: decode, check,
 // call, render.
 package diag
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/resolve"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 // The paths the handler serves.
@@ -128,7 +132,12 @@ func (h *handler) manager(next func(http.ResponseWriter, *http.Request, identity
 		if err != nil {
 			h.cfg.Logger.Info("diagnosis request refused", "path", r.URL.Path, "client", r.RemoteAddr, "error", err)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kubeiam"`)
-			writeError(w, http.StatusUnauthorized, "not authenticated")
+			msg := "not authenticated"
+			if errors.Is(err, token.ErrClusterToken) {
+				// Decisions and explain are API-plane: they take API tokens.
+				msg += `: this endpoint takes a token for the access-management API ("kubeiam token --audience api"), not the cluster token kubectl sends`
+			}
+			writeError(w, http.StatusUnauthorized, msg)
 			return
 		}
 		if !h.cfg.IsManager(id) {

@@ -58,7 +58,7 @@ func (s *Server) AuthenticateRequest(r *http.Request, service string) (identity.
 	}
 	hashes, ok := payloadHashes(r, sig, body)
 	if !ok {
-		return identity.Identity{}, errSignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
+		return identity.Identity{}, errSignatureDoesNotMatch(messageSignatureDoesNotMatch)
 	}
 	if !sig.verifyPath(r, query, c.secret, hashes, canonicalURI(r)) {
 		return identity.Identity{}, errSignatureDoesNotMatch(messageSignatureDoesNotMatch)

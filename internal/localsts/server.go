@@ -210,7 +210,7 @@ func (s *Server) authenticate(r *http.Request, query url.Values, body []byte) (*
 	}
 	hashes, ok := payloadHashes(r, sig, body)
 	if !ok {
-		return nil, errSignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
+		return nil, errSignatureDoesNotMatch(messageSignatureDoesNotMatch)
 	}
 	if !sig.verify(r, query, c.secret, hashes) {
 		return nil, errSignatureDoesNotMatch(messageSignatureDoesNotMatch)

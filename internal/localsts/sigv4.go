@@ -275,23 +275,33 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-// payloadHashes returns the payload hashes a signature may have used: for a
-// presigned URL both the empty-body hash (the Go SDK) and UNSIGNED-PAYLOAD
-// (botocore); for a signed request X-Amz-Content-Sha256 when present,
-// otherwise the body's hash. ok is false when X-Amz-Content-Sha256 claims a
-// hash the body does not have.
+// payloadHashes returns the payload hashes a signature may have used. ok is
+// false when X-Amz-Content-Sha256 claims anything but the body's hash.
+//
+// A request signed in its header must sign the hex SHA-256 of the body it
+// carries: UNSIGNED-PAYLOAD and the STREAMING-* values are Amazon S3's
+// (docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html),
+// and STS and EKS compute the canonical request from the body received,
+// so a signature over anything else does not match there
+// (SignatureDoesNotMatch for STS, InvalidSignatureException for EKS, "The
+// request signature we calculated does not match..."). Accepting them would
+// let a captured request be replayed with any body.
+//
+// A presigned URL carries no body: it may sign the empty-body hash (the Go
+// SDK) or UNSIGNED-PAYLOAD (botocore's SigV4QueryAuth), but only while the
+// body really is empty.
 func payloadHashes(r *http.Request, s signature, body []byte) (hashes []string, ok bool) {
 	sum := sha256.Sum256(body)
 	bodyHash := hex.EncodeToString(sum[:])
 	if s.presigned {
-		return []string{bodyHash, unsignedPayload}, true
-	}
-	claimed := r.Header.Get("X-Amz-Content-Sha256")
-	switch claimed {
-	case "":
+		if len(body) == 0 {
+			return []string{bodyHash, unsignedPayload}, true
+		}
 		return []string{bodyHash}, true
-	case unsignedPayload, bodyHash:
-		return []string{claimed}, true
+	}
+	switch r.Header.Get("X-Amz-Content-Sha256") {
+	case "", bodyHash:
+		return []string{bodyHash}, true
 	}
 	return nil, false
 }

@@ -2,6 +2,8 @@ package localsts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,7 +54,13 @@ func TestContentSHA256Header(t *testing.T) {
 		claimed  string
 		wantCode string
 	}{
-		{"UNSIGNED-PAYLOAD", "UNSIGNED-PAYLOAD", ""},
+		{"hash of the body", sha256Hex(body), ""},
+		// Only S3 accepts an unsigned payload; for STS it would leave the
+		// body unsigned, replayable with any other body (issue 10, item 6).
+		{"UNSIGNED-PAYLOAD refused", "UNSIGNED-PAYLOAD", CodeSignatureDoesNotMatch},
+		{"STREAMING-AWS4-HMAC-SHA256-PAYLOAD refused", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", CodeSignatureDoesNotMatch},
+		{"STREAMING-UNSIGNED-PAYLOAD-TRAILER refused", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", CodeSignatureDoesNotMatch},
+		{"hash in upper case", strings.ToUpper(sha256Hex(body)), CodeSignatureDoesNotMatch},
 		{"hash of another body", "0000000000000000000000000000000000000000000000000000000000000000", CodeSignatureDoesNotMatch},
 	}
 	for _, tt := range tests {
@@ -147,4 +155,9 @@ func FuzzParseSignature(f *testing.F) {
 		_ = sig.checkTime(epoch)
 		_ = sig.verify(req, q, "secret", []string{unsignedPayload})
 	})
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
+	"github.com/kubeiam/kubeiam/internal/partition"
 )
 
 // Action is what the plan does for one mapping.
@@ -186,7 +187,13 @@ func planMapping(m Mapping, sso *awsauth.SSOMapping, problems awsauth.Problems, 
 		it.Action, it.Reason = ActionManual, why
 		return it
 	}
-	want, err := access.NewEntry(req, "migration", "us-east-1", p.Account, time.Time{})
+	// Validated as for a cluster of the principal's own partition, which
+	// access entries require.
+	region := "us-east-1"
+	if pp, ok := partition.New().Lookup(p.Partition); ok {
+		region = pp.DefaultRegion
+	}
+	want, err := access.NewEntry(req, "migration", region, p.Account, time.Time{})
 	if err != nil {
 		it.Action, it.Reason = ActionManual, "access entries refuse it: "+err.Error()
 		return it

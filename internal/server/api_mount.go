@@ -13,16 +13,23 @@ import (
 )
 
 // setupAPI builds the access-management API. Callers authenticate with a
-// k8s-aws-v1 bearer token (verified through STS like any kubectl user) or,
-// in dev mode, with SigV4 signatures the local STS can check. Every call is
-// audited to STATE/audit.log, one JSON line each.
+// k8s-aws-v1 bearer token for the API's audience ("kubeiam token --audience
+// api", verified through STS; a kubectl token for the cluster is refused)
+// or, in dev mode, with SigV4 signatures the local STS can check. Every
+// call is audited to STATE/audit.log, one JSON line each.
+//
+// The diagnosis endpoints: decisions and explain are API-plane and
+// authenticate their caller as the API does (an API token or SigV4);
+// whoami evaluates the cluster token it is sent exactly as the TokenReview
+// webhook would, and answers only its holder, so that it works for a
+// caller nothing maps yet.
 func (s *Server) setupAPI() error {
 	f, err := os.OpenFile(filepath.Join(s.cfg.StateDir, auditLogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	s.audit = f
-	chain := api.Chain{Bearer: api.BearerAuthenticator{Verifier: s.verifier}}
+	chain := api.Chain{Bearer: api.BearerAuthenticator{Verifier: s.apiVerifier}}
 	if s.opts.LocalSTS != nil {
 		chain.SigV4 = api.SigV4Authenticator{Verify: s.opts.LocalSTS.AuthenticateRequest}
 	}

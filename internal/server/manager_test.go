@@ -19,6 +19,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
@@ -77,9 +78,9 @@ func TestDiagnosisEndpointsNeedAManager(t *testing.T) {
 		token string
 		want  int
 	}{
-		{"developer", d.token(t, localsts.DevDeveloperUser), http.StatusForbidden},
-		{"creator", d.token(t, localsts.DevCreatorUser), http.StatusOK},
-		{"manager role session", d.tokenFor(t, session), http.StatusOK},
+		{"developer", d.tokenFor(t, localsts.DevDeveloperUser, token.AudienceAPI), http.StatusForbidden},
+		{"creator", d.tokenFor(t, localsts.DevCreatorUser, token.AudienceAPI), http.StatusOK},
+		{"manager role session", d.apiTokenFor(t, session), http.StatusOK},
 	}
 	for _, tt := range tests {
 		if got := d.diag(t, http.MethodGet, diag.PathDecisions, tt.token, ""); got != tt.want {
@@ -135,10 +136,10 @@ func (d *devServer) assumeRole(t *testing.T, user, roleARN, session string) aws.
 	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
 }
 
-func (d *devServer) tokenFor(t *testing.T, c aws.Credentials) string {
+func (d *devServer) apiTokenFor(t *testing.T, c aws.Credentials) string {
 	t.Helper()
 	tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
-		tokengen.Options{ClusterID: d.clusterID, Region: DevRegion, Now: time.Now})
+		tokengen.Options{ClusterID: d.clusterID, Region: DevRegion, Audience: token.AudienceAPI, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/store"
 	"github.com/kubeiam/kubeiam/internal/store/kubestore"
 	"github.com/kubeiam/kubeiam/internal/sts"
+	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/webhook"
 )
 
@@ -69,10 +70,13 @@ type Server struct {
 	client       certs.ClientBundle
 	sources      []source
 	checks       []Checker
-	verifier     *sts.Verifier
-	api          http.Handler
-	diag         http.Handler
-	audit        io.Closer
+	verifier     *sts.Verifier // cluster tokens, for TokenReview
+	// apiVerifier verifies API-audience tokens for the access-management
+	// API and the manager diagnosis endpoints.
+	apiVerifier *sts.Verifier
+	api         http.Handler
+	diag        http.Handler
+	audit       io.Closer
 
 	ln    net.Listener
 	awsLn net.Listener
@@ -170,11 +174,21 @@ func (s *Server) setup() error {
 	if s.mapper, err = NewMapper(s.store, resolveOpts); err != nil {
 		return fmt.Errorf("read access entries: %w", err)
 	}
-	s.verifier, err = sts.NewVerifier(sts.VerifierConfig{
+	// One verifier per audience: the TokenReview webhook accepts only
+	// cluster tokens, the access-management API only API tokens.
+	vc := sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
-		Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
-	})
-	if err != nil {
+		AllowInsecureHTTP: cfg.InsecureAllowHTTPSTSEndpoint, Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
+	}
+	if sts.InsecureEndpoint(cfg.STSEndpoint) {
+		s.log.Warn("INSECURE: the STS endpoint is plain http to a host that is not loopback; presigned tokens and identity answers cross the network unencrypted and unauthenticated",
+			"stsEndpoint", cfg.STSEndpoint, "flag", "--insecure-allow-http-sts-endpoint")
+	}
+	if s.verifier, err = sts.NewVerifier(vc); err != nil {
+		return err
+	}
+	vc.Audience = token.AudienceAPI
+	if s.apiVerifier, err = sts.NewVerifier(vc); err != nil {
 		return err
 	}
 	s.authn, err = authn.New(authn.Config{

@@ -31,7 +31,7 @@ const (
 
 // seen is what the fake STS recorded of one request.
 type seen struct {
-	Method, Host, Path, RawQuery, ClusterID, Accept string
+	Method, Host, Path, RawQuery, ClusterID, Accept, Audience string
 }
 
 // fakeSTS is an httptest server standing in for STS. It checks nothing
@@ -47,7 +47,7 @@ func newFakeSTS(t *testing.T, answer http.HandlerFunc) *fakeSTS {
 	f := &fakeSTS{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.reqs = append(f.reqs, seen{r.Method, r.Host, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-K8s-Aws-Id"), r.Header.Get("Accept")})
+		f.reqs = append(f.reqs, seen{r.Method, r.Host, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-K8s-Aws-Id"), r.Header.Get("Accept"), r.Header.Get("X-Kubeiam-Audience")})
 		f.mu.Unlock()
 		answer(w, r)
 	}))

@@ -34,14 +34,24 @@ type VerifierConfig struct {
 	// x-k8s-aws-id header, so a token signed for another cluster fails
 	// STS's signature check. Required.
 	ClusterID string
+	// Audience is the only audience accepted: the cluster (the zero value,
+	// for the TokenReview webhook) or kubeiam's access-management API. A
+	// token for the other is refused before any network call, and STS
+	// would refuse it anyway: the x-k8s-aws-id sent differs (see
+	// token.Audience).
+	Audience token.Audience
 	// Partition is the AWS partition whose STS endpoints tokens may name;
 	// default "aws".
 	Partition string
 	// Endpoint optionally overrides where requests are sent, such as
 	// http://127.0.0.1:4566 for an emulator or a VPC endpoint's URL. The
 	// Host header stays the STS host the token was signed for, so the
-	// signature still verifies. Only scheme and host[:port] are allowed.
+	// signature still verifies. Only scheme and host[:port] are allowed;
+	// plain http only to a loopback host unless AllowInsecureHTTP.
 	Endpoint string
+	// AllowInsecureHTTP lets Endpoint be plain http to any host
+	// (--insecure-allow-http-sts-endpoint): see ErrPlainHTTP.
+	AllowInsecureHTTP bool
 	// Timeout bounds each call to STS; default 5s.
 	Timeout time.Duration
 	// MaxResponseBytes bounds the answer read from STS; default 64 KiB.
@@ -57,7 +67,7 @@ type VerifierConfig struct {
 
 // Verifier verifies tokens. It is safe for concurrent use.
 type Verifier struct {
-	clusterID string
+	binding   map[string]string // the headers sent to STS: x-k8s-aws-id and, for the API, the audience
 	partition string
 	validator token.Validator
 	endpoint  *url.URL
@@ -90,7 +100,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	var endpoint *url.URL
 	if cfg.Endpoint != "" {
 		var err error
-		if endpoint, err = parseEndpoint(cfg.Endpoint); err != nil {
+		if endpoint, err = parseEndpoint(cfg.Endpoint, cfg.AllowInsecureHTTP); err != nil {
 			return nil, fmt.Errorf("sts verifier: Endpoint: %w", err)
 		}
 	}
@@ -117,9 +127,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	client.CheckRedirect = refuseRedirect
 	return &Verifier{
-		clusterID: cfg.ClusterID,
+		binding:   cfg.Audience.Headers(cfg.ClusterID),
 		partition: p.ID,
-		validator: token.Validator{Partition: p, Now: cfg.Now},
+		validator: token.Validator{Partition: p, Now: cfg.Now, Audience: cfg.Audience},
 		endpoint:  endpoint,
 		client:    &client,
 		timeout:   cfg.Timeout,
@@ -141,24 +151,6 @@ func checkClusterID(id string) error {
 		}
 	}
 	return nil
-}
-
-func parseEndpoint(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%q: scheme must be https or http", s)
-	case u.Host == "" || u.Opaque != "":
-		return nil, fmt.Errorf("%q: no host", s)
-	case u.User != nil:
-		return nil, fmt.Errorf("%q: user information not allowed", s)
-	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, fmt.Errorf("%q: only scheme and host[:port] allowed, no path, query or fragment", s)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
 
 // Validate runs the local checks only; see token.Validator.Validate.
@@ -204,7 +196,9 @@ func (v *Verifier) call(ctx context.Context, req token.Request) (int, http.Heade
 		return 0, nil, nil, unavailable("building request for %s: %w", where, stripURL(err))
 	}
 	hr.Host = req.Endpoint.Host
-	hr.Header.Set(token.ClusterIDHeader, v.clusterID)
+	for name, value := range v.binding {
+		hr.Header.Set(name, value)
+	}
 	hr.Header.Set("Accept", "application/json")
 	hr.Header.Set("User-Agent", "kubeiam")
 	resp, err := v.client.Do(hr)

@@ -44,6 +44,8 @@ var (
 	ErrCredentialDate     = invalid("X-Amz-Credential date is not the day of X-Amz-Date")
 	ErrCredentialRegion   = invalid("X-Amz-Credential region does not match the STS host")
 	ErrSignature          = invalid("X-Amz-Signature is not 64 lowercase hex digits")
+	ErrAPIToken           = invalid(`token is for kubeiam's access-management API, not for the cluster: use a token from "kubeiam token" without --audience api`)
+	ErrClusterToken       = invalid(`token is for the cluster (kubectl), not for kubeiam's access-management API: mint one with "kubeiam token --audience api", or upgrade the kubeiam CLI, whose commands do`)
 	ErrNoClock            = errors.New("token validator has no clock")
 )
 

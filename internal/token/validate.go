@@ -45,6 +45,8 @@ type Request struct {
 	ExpiresIn time.Duration
 	// SignedHeaders are the lowercase names in X-Amz-SignedHeaders.
 	SignedHeaders []string
+	// Audience is what the token is for, as its signed headers say.
+	Audience Audience
 }
 
 // Expiry returns the instant after which the server refuses the token.
@@ -60,12 +62,17 @@ type Validator struct {
 	Partition partition.Partition
 	// Now is the clock; it must be set.
 	Now func() time.Time
+	// Audience is the only audience accepted; the zero value is the
+	// cluster's (see Audience).
+	Audience Audience
 }
 
 // Validate decodes tok and checks, cheapest first, that it is a presigned
 // STS GetCallerIdentity request of v.Partition signed within the validity
 // window and bound to a cluster by a signed x-k8s-aws-id header. It fails
-// closed: anything not explicitly allowed is refused. Every refusal
+// closed: anything not explicitly allowed is refused. A token for another
+// audience than v.Audience is refused with ErrAPIToken or ErrClusterToken.
+// Every refusal
 // satisfies errors.Is(err, ErrInvalidToken) and its specific sentinel; the
 // time-window refusals also satisfy ErrExpired.
 //
@@ -90,6 +97,9 @@ func (v Validator) Validate(tok string) (Request, error) {
 	}
 	r, err := checkParams(params, ep, v.Now())
 	if err != nil {
+		return Request{}, err
+	}
+	if r.Audience, err = checkAudience(r.SignedHeaders, v.Audience); err != nil {
 		return Request{}, err
 	}
 	r.URL, r.Endpoint = u, ep

@@ -48,7 +48,7 @@ type Token struct {
 
 // Generate presigns GET https://HOST/?Action=GetCallerIdentity&Version=2011-06-15
 // with the credentials creds provides, the x-k8s-aws-id header signed to
-// bind the token to opts.ClusterID. The options are checked before
+// bind the token to opts.ClusterID and opts.Audience. The options are checked before
 // credentials are retrieved, so a typo never costs a network round trip.
 //
 // HOST is always a real AWS STS host name of the region's partition, never
@@ -68,7 +68,7 @@ func Generate(ctx context.Context, creds aws.CredentialsProvider, opts Options) 
 	}
 	// X-Amz-Date has a resolution of one second; the expiry derives from it.
 	signedAt := opts.Now().UTC().Truncate(time.Second)
-	presigned, err := presign(ctx, c, ep, opts.ClusterID, signedAt)
+	presigned, err := presign(ctx, c, ep, opts.Audience.Headers(opts.ClusterID), signedAt)
 	if err != nil {
 		return Token{}, err
 	}
@@ -80,7 +80,7 @@ func Generate(ctx context.Context, creds aws.CredentialsProvider, opts Options) 
 }
 
 // presign signs the GetCallerIdentity request for ep at signedAt.
-func presign(ctx context.Context, c aws.Credentials, ep endpoint, clusterID string, signedAt time.Time) (string, error) {
+func presign(ctx context.Context, c aws.Credentials, ep endpoint, binding map[string]string, signedAt time.Time) (string, error) {
 	q := url.Values{
 		"Action":        {"GetCallerIdentity"},
 		"Version":       {"2011-06-15"},
@@ -91,9 +91,11 @@ func presign(ctx context.Context, c aws.Credentials, ep endpoint, clusterID stri
 	if err != nil {
 		return "", fmt.Errorf("building GetCallerIdentity request: %w", err)
 	}
-	// Every header on the request is signed; this one binds the token to
-	// the cluster.
-	req.Header.Set(token.ClusterIDHeader, clusterID)
+	// Every header on the request is signed; these bind the token to the
+	// cluster and the audience.
+	for name, value := range binding {
+		req.Header.Set(name, value)
+	}
 	signed, _, err := v4.NewSigner().PresignHTTP(ctx, c, req, emptyPayloadHash, "sts", ep.signingRegion, signedAt)
 	if err != nil {
 		return "", fmt.Errorf("presigning GetCallerIdentity: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubeiam/kubeiam/internal/partition"
+	"github.com/kubeiam/kubeiam/internal/token"
 )
 
 // MaxClusterIDLength is the longest cluster ID accepted; EKS cluster names
@@ -32,6 +33,10 @@ type Options struct {
 	// for us-east-1, instead of the regional one. Only the commercial
 	// partition has a global endpoint.
 	Global bool
+	// Audience is what the token is for: the cluster (the zero value,
+	// what kubectl sends) or kubeiam's access-management API, whose
+	// tokens sign x-k8s-aws-id = token.APIAudiencePrefix + ClusterID.
+	Audience token.Audience
 	// Now is the clock; it must be set.
 	Now func() time.Time
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Expires time.Duration
 	// ExtraQuery is added to the query before signing.
 	ExtraQuery url.Values
+	// Audience selects the headers signed with ClusterID (see
+	// token.Audience.Headers); default the cluster.
+	Audience token.Audience
 }
 
 // PresignURL returns the presigned GetCallerIdentity URL described by o.
@@ -79,7 +82,9 @@ func PresignURL(tb testing.TB, o Options) string {
 	if err != nil {
 		tb.Fatalf("tokentest: building request: %v", err)
 	}
-	req.Header.Set(token.ClusterIDHeader, o.ClusterID)
+	for name, value := range o.Audience.Headers(o.ClusterID) {
+		req.Header.Set(name, value)
+	}
 	creds := aws.Credentials{AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, SessionToken: o.SessionToken}
 	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, emptyPayloadHash, "sts", o.Region, o.SignedAt)
 	if err != nil {
