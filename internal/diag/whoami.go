@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kubeiam/kubeiam/internal/authn"
@@ -59,6 +60,9 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 	a := Whoami{Authenticated: out.Authenticated, Code: string(res.Code), Reason: out.PublicError, Notes: res.Notes, TokenSHA256: out.TokenHash}
 	if id := out.Identity; id != nil {
 		a.ARN, a.CanonicalARN, a.AccountID, a.UID = id.ARN, id.CanonicalARN, id.AccountID, out.UID
+		// The newest aws-auth may name the caller yet be refused: say so,
+		// or the caller is told "not mapped" about an edit they can see.
+		a.Notes = slices.Concat(a.Notes, explain.RejectionNotes(*id, h.rejected()))
 	}
 	if out.Authenticated {
 		a.Username, a.Groups, a.Source, a.MappedBy = res.Username, res.Groups, string(res.Source), res.SourceDetail
@@ -102,7 +106,8 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request, _ identity.Ide
 		writeError(w, http.StatusBadRequest, "body is not an explain request: "+err.Error())
 		return
 	}
-	in := explain.Input{ARN: req.ARN, Snapshot: h.cfg.Snapshots.Snapshot(), ClusterName: h.cfg.ClusterName, EndpointURL: h.cfg.EndpointURL}
+	in := explain.Input{ARN: req.ARN, ClusterName: h.cfg.ClusterName, EndpointURL: h.cfg.EndpointURL, Resolve: h.cfg.ResolveOptions,
+		RejectedAWSAuth: h.rejected(), AWSAuthFile: h.cfg.AWSAuthFile}
 	if req.Verb != "" {
 		q := req.Request
 		in.Request = &q
@@ -122,6 +127,9 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request, _ identity.Ide
 		writeError(w, http.StatusBadRequest, errNoSubject.Error())
 		return
 	}
+	// Read last: the snapshot the next TokenReview will use (the token
+	// check above may itself have reloaded it).
+	in.Snapshot = h.cfg.Snapshots.Snapshot()
 	writeJSON(w, http.StatusOK, explain.Explain(in))
 }
 
