@@ -110,8 +110,8 @@ func TestWhoami(t *testing.T) {
 		{"the creator is the implicit administrator", f.creator, true, "kubernetes-admin", "MAPPED", ""},
 		{"the developer maps through mapUsers", f.developer, true, "developer", "MAPPED", ""},
 		{"an unmapped role session learns who the creator is", f.admin, false, "", "ARN_NOT_MAPPED", authntest.CreatorARN},
-		{"a token for another cluster is refused by STS",
-			f.sts.Token(t, f.sts.UserCredentials(t, localsts.DevCreatorUser), "other-cluster"), false, "", "STS_REJECTED", ""},
+		{"a token for another cluster is reported as a wrong cluster ID",
+			f.sts.Token(t, f.sts.UserCredentials(t, localsts.DevCreatorUser), "other-cluster"), false, "", "WRONG_CLUSTER_ID", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,13 @@ const (
 	CodeInvalidToken      Code = "INVALID_TOKEN"
 	CodeExpiredToken      Code = "TOKEN_EXPIRED"
 	CodeSTSRejected       Code = "STS_REJECTED"
+	// CodeWrongClusterID: STS answered SignatureDoesNotMatch for a token
+	// that passed every local check. The server sends its own cluster ID
+	// as the signed x-k8s-aws-id header, so a token minted for another
+	// cluster ID fails exactly this way (a wrong secret access key does
+	// too; the token does not carry the ID it was minted for, only that
+	// the header was signed, so the client that minted it confirms).
+	CodeWrongClusterID Code = "WRONG_CLUSTER_ID"
 	CodeSTSThrottled      Code = "STS_THROTTLED"
 	CodeSTSUnavailable    Code = "STS_UNAVAILABLE"
 )

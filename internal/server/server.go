@@ -168,7 +168,7 @@ func (s *Server) setup() error {
 	}
 	s.authn, err = authn.New(authn.Config{
 		Verifier: s.verifier, Mapper: s.mapper, Log: s.decision, Metrics: s.metrics,
-		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize,
+		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize, ClusterID: cfg.ClusterID,
 	})
 	if err != nil {
 		return err
