@@ -327,9 +327,11 @@ func (e *explainer) notMapped() {
 	case CodeAWSAuthRejected:
 		// rejected added the fix: correct the version the server refused.
 	case CodeEntryIgnoredConfigMap:
-		e.fix(Fix{Fixes: e.r.Code, Summary: "switch to API_AND_CONFIG_MAP so that access entries count (one-way)",
-			Action: Action{Kind: ActionSetMode, Mode: string(access.ModeAPIAndConfigMap)}})
+		// The mapping first: the mode change cannot be undone.
 		e.mapFix(e.r.Code, true)
+		e.fix(Fix{Fixes: e.r.Code, Summary: "or switch to API_AND_CONFIG_MAP so that access entries count; one-way: the mode can never go back to CONFIG_MAP, " +
+			"and the cluster creator then keeps admin only through an access entry",
+			Action: Action{Kind: ActionSetMode, Mode: string(access.ModeAPIAndConfigMap)}})
 	case CodeAWSAuthIgnoredAPI:
 		e.entryFromAWSAuth()
 	case CodeCreatorNotImplicit:

@@ -38,8 +38,8 @@ const (
 	// too; the token does not carry the ID it was minted for, only that
 	// the header was signed, so the client that minted it confirms).
 	CodeWrongClusterID Code = "WRONG_CLUSTER_ID"
-	CodeSTSThrottled      Code = "STS_THROTTLED"
-	CodeSTSUnavailable    Code = "STS_UNAVAILABLE"
+	CodeSTSThrottled   Code = "STS_THROTTLED"
+	CodeSTSUnavailable Code = "STS_UNAVAILABLE"
 )
 
 // Result is the outcome of resolving one identity. A caller that is not
