@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -63,6 +64,9 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 		// The newest aws-auth may name the caller yet be refused: say so,
 		// or the caller is told "not mapped" about an edit they can see.
 		a.Notes = slices.Concat(a.Notes, explain.RejectionNotes(*id, h.rejected()))
+		if note, ok := explain.CacheNote(h.lastGranted(id.CanonicalARN), h.cfg.Now(), out.Authenticated, res.Username, res.Groups); ok {
+			a.Notes = append(a.Notes, note)
+		}
 	}
 	if out.Authenticated {
 		a.Username, a.Groups, a.Source, a.MappedBy = res.Username, res.Groups, string(res.Source), res.SourceDetail
@@ -130,6 +134,12 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request, _ identity.Ide
 	// Read last: the snapshot the next TokenReview will use (the token
 	// check above may itself have reloaded it).
 	in.Snapshot = h.cfg.Snapshots.Snapshot()
+	in.Now = h.cfg.Now()
+	if in.Identity != nil {
+		in.LastGranted = h.lastGranted(in.Identity.CanonicalARN)
+	} else if p, err := arn.Parse(strings.TrimSpace(req.ARN)); err == nil {
+		in.LastGranted = h.lastGranted(p.Canonical())
+	}
 	writeJSON(w, http.StatusOK, explain.Explain(in))
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
@@ -39,6 +40,11 @@ type Input struct {
 	// aws-auth from a file rather than the ConfigMap: aws-auth fixes then
 	// edit that file (kubeiam aws-auth -f FILE).
 	AWSAuthFile string
+	// LastGranted is the server's last authentication of the caller's
+	// principal, and Now the time: a recent grant that differs from the
+	// result is noted, since kube-apiserver may still be using it.
+	LastGranted *Granted
+	Now         time.Time
 }
 
 // Explain explains how the snapshot's sources map the caller, and what
@@ -59,6 +65,7 @@ func Explain(in Input) Report {
 	}
 	e := &explainer{in: in, id: id, s: s, cmds: cmds, r: r}
 	e.run()
+	e.cacheNote()
 	return e.r
 }
 

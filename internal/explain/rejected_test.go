@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -104,5 +105,34 @@ func TestNotMappedFixForAFileSource(t *testing.T) {
 	}
 	if f.Eksctl != "" || f.Kubectl != "" {
 		t.Errorf("eksctl and kubectl edit the ConfigMap the server does not read: %q %q", f.Eksctl, f.Kubectl)
+	}
+}
+
+func TestCacheNote(t *testing.T) {
+	at := now.Add(-30 * time.Second)
+	last := &Granted{At: at, Username: "dev", Groups: []string{"devs"}}
+	tests := []struct {
+		name     string
+		last     *Granted
+		now      time.Time
+		mapped   bool
+		username string
+		groups   []string
+		want     bool
+	}{
+		{"no recent grant", nil, now, false, "", nil, false},
+		{"granted 30s ago, not mapped now", last, now, false, "", nil, true},
+		{"granted 30s ago as another user", last, now, true, "dev2", []string{"devs"}, true},
+		{"granted 30s ago with other groups", last, now, true, "dev", nil, true},
+		{"granted 30s ago, the same now", last, now, true, "dev", []string{"devs"}, false},
+		{"granted beyond the webhook cache TTL", last, at.Add(WebhookTokenCacheTTL), false, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg, ok := CacheNote(tt.last, tt.now, tt.mapped, tt.username, tt.groups)
+			if ok != tt.want || ok && !strings.Contains(msg, `as "dev"`) {
+				t.Errorf("CacheNote = %q, %v; want %v", msg, ok, tt.want)
+			}
+		})
 	}
 }
