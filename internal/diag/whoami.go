@@ -63,7 +63,9 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 		a.ARN, a.CanonicalARN, a.AccountID, a.UID = id.ARN, id.CanonicalARN, id.AccountID, out.UID
 		// The newest aws-auth may name the caller yet be refused: say so,
 		// or the caller is told "not mapped" about an edit they can see.
-		a.Notes = slices.Concat(a.Notes, explain.RejectionNotes(*id, h.rejected()))
+		if h.usesAWSAuth() {
+			a.Notes = slices.Concat(a.Notes, explain.RejectionNotes(*id, h.rejected()))
+		}
 		if note, ok := explain.CacheNote(h.lastGranted(id.CanonicalARN), h.cfg.Now(), out.Authenticated, res.Username, res.Groups); ok {
 			a.Notes = append(a.Notes, note)
 		}
@@ -79,6 +81,16 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 		}
 	}
 	return a
+}
+
+// usesAWSAuth reports whether the mode in force consults aws-auth: in API
+// mode a rejected aws-auth version changes nothing.
+func (h *handler) usesAWSAuth() bool {
+	if h.cfg.Snapshots == nil {
+		return true
+	}
+	s := h.cfg.Snapshots.Snapshot()
+	return s == nil || s.UseAWSAuth
 }
 
 // bearer returns the k8s-aws-v1 token of the Authorization header.
