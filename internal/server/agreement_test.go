@@ -17,12 +17,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
 
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
 // Explain answers from exactly the state that authenticates the next
@@ -272,4 +274,27 @@ func (d *devServer) whoami(t *testing.T, tok string) diag.Whoami {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// A token minted for another cluster ID is reported as such by the
+// TokenReview answer, whoami and the server log, with the command that
+// mints one for this cluster.
+func TestWrongClusterIDEverywhere(t *testing.T) {
+	d := startDev(t)
+	c := d.creds(t, localsts.DevDeveloperUser)
+	tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, ""),
+		tokengen.Options{ClusterID: "another-cluster", Region: DevRegion, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "kubeiam token --cluster-id " + DevClusterID
+	if st := d.review(t, tok.Value).Status; st.Authenticated || !strings.Contains(st.Error, "token minted for another cluster ID") || !strings.Contains(st.Error, want) {
+		t.Errorf("TokenReview error %q, want the wrong cluster ID and %q", st.Error, want)
+	}
+	if w := d.whoami(t, tok.Value); w.Code != "WRONG_CLUSTER_ID" || !strings.Contains(w.Reason, want) {
+		t.Errorf("whoami = %s %q, want WRONG_CLUSTER_ID and %q", w.Code, w.Reason, want)
+	}
+	if log := d.log.String(); !strings.Contains(log, `msg="access denied"`) || !strings.Contains(log, "code=WRONG_CLUSTER_ID") {
+		t.Errorf("server log lacks an access denied with code WRONG_CLUSTER_ID:\n%s", log)
+	}
 }
