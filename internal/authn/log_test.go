@@ -97,7 +97,7 @@ func TestAuthenticateLogsDecisionsWithoutTheToken(t *testing.T) {
 		"client": "10.0.0.7:41000", "method": "POST", "path": "/authenticate",
 	})
 	checkLog(t, "rejected", recs[3], map[string]any{
-		"msg": "access denied", "code": "STS_REJECTED", "tokenHash": TokenHash(rejected),
+		"msg": "access denied", "code": "WRONG_CLUSTER_ID", "tokenHash": TokenHash(rejected),
 	})
 	checkLog(t, "malformed", recs[4], map[string]any{
 		"msg": "access denied", "code": "INVALID_TOKEN", "tokenHash": TokenHash(garbage),
@@ -130,7 +130,7 @@ func TestAuthenticateLogsDecisionsWithoutTheToken(t *testing.T) {
 		d.ARN != authntest.CreatorARN || d.Username != "" || len(d.Notes) == 0 {
 		t.Errorf("denied record = %+v", d)
 	}
-	if got[3].Code != "STS_REJECTED" || got[4].Code != "INVALID_TOKEN" {
+	if got[3].Code != "WRONG_CLUSTER_ID" || !strings.Contains(got[3].Error, "token minted for another cluster ID") || got[4].Code != "INVALID_TOKEN" {
 		t.Errorf("failure codes = %s, %s", got[3].Code, got[4].Code)
 	}
 	raw, _ := json.Marshal(got)

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -83,6 +84,9 @@ type Config struct {
 	CacheTTL time.Duration
 	// RateLimit limits STS calls per client; zero turns it off.
 	RateLimit RateLimit
+	// ClusterID is the ID the verifier sends as x-k8s-aws-id, named in the
+	// reason of a token minted for another cluster ID.
+	ClusterID string
 }
 
 // DefaultCacheTTL is half of kube-apiserver's default 2-minute webhook
@@ -239,10 +243,31 @@ func (s *Service) fail(out *Outcome, err error) {
 		out.Class, out.Result.Code, out.PublicError = "unavailable", resolve.CodeSTSUnavailable, "sts getCallerIdentity failed: STS unavailable"
 	case "rejected":
 		out.Class, out.Result.Code, out.PublicError = "invalid", resolve.CodeSTSRejected, publicReason(err)
+		if wrongClusterID(err) {
+			out.Result.Code, out.PublicError = resolve.CodeWrongClusterID, s.wrongClusterReason()
+			out.Err = fmt.Errorf("%s: %w", out.PublicError, err)
+		}
 	default:
 		out.Class, out.Result.Code, out.PublicError = "invalid", resolve.CodeInvalidToken, publicReason(err)
 	}
 	out.Result.Reason = out.PublicError
+}
+
+// wrongClusterID recognizes STS's answer to a token whose signed
+// x-k8s-aws-id is not this cluster's ID.
+func wrongClusterID(err error) bool {
+	var e *sts.STSError
+	return errors.As(err, &e) && e.Code == "SignatureDoesNotMatch"
+}
+
+func (s *Service) wrongClusterReason() string {
+	id := s.cfg.ClusterID
+	if id == "" {
+		id = "CLUSTER_ID"
+	}
+	return fmt.Sprintf("token minted for another cluster ID: this cluster's ID is %q, and STS answers SignatureDoesNotMatch "+
+		"for a token signed for any other (or with a wrong secret access key); mint it for this cluster: "+
+		"kubeiam token --cluster-id %s (aws eks get-token --cluster-name %s)", id, id, id)
 }
 
 // publicReason is the error text without anything secret. Validation and STS

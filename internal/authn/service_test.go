@@ -53,7 +53,7 @@ func newEnv(t *testing.T, cacheSize int) *env {
 	e.sts = authntest.StartSTS(t, e.clock)
 	e.mapper = authntest.NewMapper(authntest.Snapshot(t, "CONFIG_MAP", awsAuth), resolve.Options{})
 	svc, err := New(Config{
-		Verifier: e.sts.Verifier(t, authntest.ClusterID), Mapper: e.mapper, Log: e.log, Metrics: e.metrics,
+		Verifier: e.sts.Verifier(t, authntest.ClusterID), Mapper: e.mapper, Log: e.log, Metrics: e.metrics, ClusterID: authntest.ClusterID,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Now: e.clock.Now, CacheSize: cacheSize,
 	})
 	if err != nil {
@@ -136,22 +136,24 @@ func TestAuthenticate(t *testing.T) {
 			want: want{class: "expired", publicError: "token expired", code: resolve.CodeExpiredToken},
 		},
 		{
-			name: "token signed for another cluster is rejected by STS",
+			name: "token signed for another cluster is reported as a wrong cluster ID, with the command that mints the right one",
 			token: func(t *testing.T, e *env) string {
 				return e.sts.Token(t, e.sts.UserCredentials(t, localsts.DevDeveloperUser), "other-cluster")
 			},
-			want: want{class: "invalid", code: resolve.CodeSTSRejected, stsCalls: 1,
-				publicError: "sts getCallerIdentity failed: SignatureDoesNotMatch: "},
+			want: want{class: "invalid", code: resolve.CodeWrongClusterID, stsCalls: 1,
+				publicError: `token minted for another cluster ID: this cluster's ID is "` + authntest.ClusterID + `"`},
 		},
 		{
-			name: "token signed with the wrong secret is rejected by STS",
+			// STS cannot tell a wrong secret from a wrong cluster ID: both
+			// are SignatureDoesNotMatch, and the reason names both.
+			name: "token signed with the wrong secret fails as a wrong cluster ID does",
 			token: func(t *testing.T, e *env) string {
 				c := e.sts.UserCredentials(t, localsts.DevDeveloperUser)
 				c.SecretAccessKey = e.sts.UserCredentials(t, localsts.DevCreatorUser).SecretAccessKey
 				return e.sts.Token(t, c, authntest.ClusterID)
 			},
-			want: want{class: "invalid", code: resolve.CodeSTSRejected, stsCalls: 1,
-				publicError: "sts getCallerIdentity failed: SignatureDoesNotMatch: "},
+			want: want{class: "invalid", code: resolve.CodeWrongClusterID, stsCalls: 1,
+				publicError: "token minted for another cluster ID: "},
 		},
 		{
 			name: "STS throttling code is throttled",

@@ -251,3 +251,20 @@ func TestRestore(t *testing.T) {
 		t.Errorf("restoring over unparseable data: %v", err)
 	}
 }
+
+// explain's fix for a rolearn written with its path is one add-role
+// --update with the path-less ARN: it replaces the entry in place, which
+// the last-admin guard accepts, where remove-then-add is refused.
+func TestDroppingTheRolePathOfTheLastAdminInOneStep(t *testing.T) {
+	data := map[string]string{"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/teams/admin\n  username: admin\n  groups:\n  - system:masters\n"}
+	if _, err := Change(data, Remove{ARN: "arn:aws:iam::111122223333:role/teams/admin"}, Guard{}); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("remove of the last admin = %v, want %v", err, ErrLastAdmin)
+	}
+	res, err := Change(data, AddRole{ARN: "arn:aws:iam::111122223333:role/admin", Username: "admin", Groups: []string{"system:masters"}, Update: true}, Guard{})
+	if err != nil {
+		t.Fatalf("add-role --update: %v", err)
+	}
+	if got := res.Data["mapRoles"]; !strings.Contains(got, "rolearn: arn:aws:iam::111122223333:role/admin\n") || strings.Contains(got, "teams") {
+		t.Errorf("mapRoles after add-role --update:\n%s", got)
+	}
+}

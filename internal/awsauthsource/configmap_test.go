@@ -201,9 +201,15 @@ func TestConfigMapSourceMalformedAtStart(t *testing.T) {
 		t.Fatalf("sink called %d times for a malformed initial version", n)
 	}
 	checkStatus(t, s.Status(), statusCheck{errors: 1, errorContains: "invalid-arn"})
+	if r := s.Status().Rejected; r == nil || r.Version != "1" || r.Data["mapRoles"] != badARN || r.Text != "" || !strings.Contains(r.Error, "invalid-arn") {
+		t.Errorf("Rejected = %+v, want version 1 with its data and error", r)
+	}
 	c.update(t, awsAuth("2", map[string]string{"mapRoles": rolesAdmin}))
 	waitFor(t, "the fix", func() bool { return s.Status().Healthy })
 	checkStatus(t, s.Status(), statusCheck{healthy: true, reloads: 1, errors: 1, lastVersion: "2"})
+	if r := s.Status().Rejected; r != nil {
+		t.Errorf("Rejected = %+v after a good version", r)
+	}
 }
 
 func TestConfigMapSourceOtherNamespaceAndName(t *testing.T) {

@@ -138,10 +138,10 @@ func (s *FileSource) poll() {
 		s.last = version
 		data, err := decodeFile(content)
 		if err != nil {
-			s.t.reject(version, err)
+			s.t.reject(version, err, string(content))
 			return
 		}
-		s.t.offer(version, data)
+		s.t.offer(version, data, string(content))
 	}
 }
 

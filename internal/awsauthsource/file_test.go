@@ -355,3 +355,28 @@ func TestDecodeFile(t *testing.T) {
 		})
 	}
 }
+
+// A rejected version is kept in Status, with its content and error, so
+// that explain and whoami can point at the line; a good version clears it.
+func TestFileSourceKeepsTheRejectedVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aws-auth.yaml")
+	s, _, _ := newTestFileSource(t, path)
+	write(t, path, bareFile(rolesAdmin))
+	s.poll()
+	if r := s.Status().Rejected; r != nil {
+		t.Fatalf("Rejected = %+v before any rejection", r)
+	}
+	for _, bad := range []string{bareFile(badYAML), bareFile(rolesAdmin + badARN)} {
+		write(t, path, bad)
+		s.poll()
+		r := s.Status().Rejected
+		if r == nil || r.Version != fileVersion(bad) || r.Text != bad || r.Error == "" || !strings.Contains(s.Status().LastError, r.Error) {
+			t.Fatalf("Rejected = %+v, want version %s with its text and error", r, fileVersion(bad))
+		}
+	}
+	write(t, path, bareFile(rolesAdmin))
+	s.poll()
+	if r := s.Status().Rejected; r != nil {
+		t.Errorf("Rejected = %+v after a good version", r)
+	}
+}

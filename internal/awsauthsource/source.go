@@ -69,6 +69,24 @@ type Status struct {
 	// Deleted is true when the mapping in force is empty because the source
 	// is absent.
 	Deleted bool
+	// Rejected is the newest version, refused while the last good one
+	// stays in force, so that a diagnosis can point at the line that broke
+	// it; nil when healthy or when the source was unreadable.
+	Rejected *Rejected
+}
+
+// Rejected is a version of aws-auth that was kept out. It is never
+// modified once in a Status.
+type Rejected struct {
+	// Version is the rejected version (resourceVersion or content hash).
+	Version string
+	// Error says why it was refused.
+	Error string
+	// Data is the rejected ConfigMap data; nil when it did not decode.
+	Data map[string]string
+	// Text is the rejected file's content, for file line numbers; empty
+	// for a ConfigMap.
+	Text string
 }
 
 // Errors for Status.LastError and logs. Compare with errors.Is.
@@ -114,7 +132,8 @@ func newTracker(source string, sink Sink, log *slog.Logger, now func() time.Time
 }
 
 // offer parses data and delivers it, or keeps it out if it is malformed.
-func (t *tracker) offer(version string, data map[string]string) {
+// text is the file content the data came from, "" for a ConfigMap.
+func (t *tracker) offer(version string, data map[string]string, text string) {
 	t.process.Lock()
 	defer t.process.Unlock()
 	t.seen = true
@@ -123,7 +142,7 @@ func (t *tracker) offer(version string, data map[string]string) {
 		err = problemsError(problems.Errors())
 	}
 	if err != nil {
-		t.refuse("aws-auth rejected", version, err)
+		t.refuse("aws-auth rejected", version, err, &Rejected{Version: version, Data: data, Text: text})
 		return
 	}
 	warnings := problems.Warnings()
@@ -135,12 +154,13 @@ func (t *tracker) offer(version string, data map[string]string) {
 	t.deliver(Update{Doc: doc, Problems: warnings, Version: version}, false)
 }
 
-// reject keeps out a version that could not even be decoded into data.
-func (t *tracker) reject(version string, err error) {
+// reject keeps out a version that could not even be decoded into data;
+// text is its content.
+func (t *tracker) reject(version string, err error, text string) {
 	t.process.Lock()
 	defer t.process.Unlock()
 	t.seen = true
-	t.refuse("aws-auth rejected", version, err)
+	t.refuse("aws-auth rejected", version, err, &Rejected{Version: version, Text: text})
 }
 
 // unreadable records that the source could not be read; the mapping in
@@ -149,7 +169,7 @@ func (t *tracker) unreadable(err error) {
 	t.process.Lock()
 	defer t.process.Unlock()
 	t.seen = true
-	t.refuse("aws-auth unreadable", "", err)
+	t.refuse("aws-auth unreadable", "", err, nil)
 }
 
 // deleted delivers the empty mapping of a source that went away.
@@ -175,8 +195,9 @@ func (t *tracker) absentIfUnseen() {
 	t.deliver(Update{}, true)
 }
 
-// refuse logs and records a version kept out. t.process must be held.
-func (t *tracker) refuse(msg, version string, err error) {
+// refuse logs and records a version kept out, and what it said when rej
+// is not nil. t.process must be held.
+func (t *tracker) refuse(msg, version string, err error, rej *Rejected) {
 	t.log.Error(msg, "version", version, "error", err)
 	text := err.Error()
 	if version != "" {
@@ -186,6 +207,10 @@ func (t *tracker) refuse(msg, version string, err error) {
 	t.st.Healthy = false
 	t.st.LastError = text
 	t.st.Errors++
+	if rej != nil {
+		rej.Error = err.Error()
+	}
+	t.st.Rejected = rej
 	t.mu.Unlock()
 }
 
@@ -200,6 +225,7 @@ func (t *tracker) deliver(u Update, deleted bool) {
 	t.st.LastVersion = u.Version
 	t.st.Reloads++
 	t.st.Deleted = deleted
+	t.st.Rejected = nil
 	t.mu.Unlock()
 }
 

@@ -32,6 +32,10 @@ type explainFlags struct {
 	srv                        diagServerFlags
 	files                      struct{ awsAuth, entries, mode, creator, rbac string }
 	clusterName, output, color string
+	// liveRBAC, kubeconfig and kubeContext: where to read RBAC from when
+	// the server leaves the request to RBAC.
+	liveRBAC                bool
+	kubeconfig, kubeContext string
 }
 
 const explainLong = `Explain says why an IAM identity is or is not let into the cluster, and what
@@ -67,6 +71,12 @@ your credentials (--cluster-id). Offline, from files, with any of:
   --creator ARN          the cluster creator
   --rbac FILE            RBAC objects ("kubectl get clusterroles,clusterrolebindings,roles,rolebindings
                          -A -o yaml"), to name the binding that allows the request
+
+Against the server, when no access policy allows the request, RBAC is read
+(list only) from the live cluster of your kubeconfig (--kubeconfig,
+--context; default $KUBECONFIG or ~/.kube/config and its current context), to
+name the binding that allows it or the group no binding names. The output says
+which RBAC decided: live, file, or none and why (--live-rbac=false skips it).
 
 Exit status: 0 allowed or mapped, 1 not, 2 bad usage.`
 
@@ -104,6 +114,9 @@ func newExplainCommandWithDeps(d diagDeps) *cobra.Command {
 	fl.StringVar(&f.files.creator, "creator", "", "offline: cluster creator ARN")
 	fl.StringVar(&f.files.rbac, "rbac", "", "offline: RBAC objects file")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "cluster name in fix commands (default --cluster-id)")
+	fl.BoolVar(&f.liveRBAC, "live-rbac", true, "against the server: read RBAC (read-only) from the kubeconfig's cluster")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for live RBAC (default $KUBECONFIG, else ~/.kube/config)")
+	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context for live RBAC (default the current one)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.color, "color", "auto", "color: auto (on a terminal, unless NO_COLOR), always or never")
 	return cmd
@@ -201,7 +214,7 @@ func explainOnline(ctx context.Context, d diagDeps, f explainFlags) (explain.Rep
 	if err != nil {
 		return r, fmt.Errorf("explain: %w", err)
 	}
-	return r, nil
+	return withLiveRBAC(ctx, d, f, r), nil
 }
 
 // explainOffline explains against files.
@@ -225,7 +238,14 @@ func explainOffline(ctx context.Context, d diagDeps, f explainFlags) (explain.Re
 		}
 		in.Identity = &id
 	}
-	return explain.Explain(in), nil
+	r := explain.Explain(in)
+	if r.Request != nil && r.Mapped && r.Request.AllowedBy != "accessPolicy" {
+		r.RBACSource = "none: no --rbac file (offline)"
+		if f.files.rbac != "" {
+			r.RBACSource = "file " + f.files.rbac
+		}
+	}
+	return r, nil
 }
 
 // whoIs finds the identity to explain when no ARN is given: the token's,

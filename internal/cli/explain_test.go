@@ -2,13 +2,22 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+
 	"github.com/kubeiam/kubeiam/internal/authn/authntest"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/explain"
+	"github.com/kubeiam/kubeiam/internal/kube"
 )
 
 func offlineDiagDeps() (diagDeps, *bytes.Buffer) {
@@ -101,5 +110,58 @@ func TestExplainOnline(t *testing.T) {
 	if _, errOut, code := runDiagCmd(t, newExplainCommandWithDeps(e.deps(e.clock.Now)), "--server", e.server, "--token", dev,
 		"--arn", authntest.DeveloperARN); code != 1 || !strings.Contains(errOut, "403") {
 		t.Errorf("developer: exit %d: %s", code, errOut)
+	}
+}
+
+// Against the server, a request no access policy allows is decided with the
+// live cluster's RBAC, read through the kubeconfig, and the output says so.
+func TestExplainOnlineLiveRBAC(t *testing.T) {
+	e := newDiagEnv(t, "CONFIG_MAP", map[string]string{awsauth.KeyMapUsers: "- userarn: " + authntest.DeveloperARN + "\n  username: developer\n  groups: [devs]\n"})
+	tok := e.sts.Token(t, e.sts.UserCredentials(t, "creator"), authntest.ClusterID)
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "devs-view", Namespace: "default"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, Name: "devs"}}, RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "view"}}
+	other := binding.DeepCopy()
+	other.Subjects[0].Name = "ops"
+	tests := []struct {
+		name    string
+		objects []runtime.Object
+		connect error
+		code    int
+		want    explain.Code
+		source  string
+	}{
+		{"a live RoleBinding of the caller's group allows it", []runtime.Object{binding}, nil, 0, explain.CodeAllowedByRBAC, "live (kubeconfig, context lab)"},
+		{"no live binding names the caller's group", []runtime.Object{other}, nil, 1, explain.CodeNotAllowed, "live (kubeconfig, context lab)"},
+		{"the cluster cannot be reached: RBAC decides, and explain says it could not look", nil, errors.New("no kubeconfig"), 0, explain.CodeRBACDecides, "none: no kubeconfig"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.out.Reset()
+			d := e.deps(e.clock.Now)
+			d.newKubeClient = func(o kube.ClientOptions) (kubernetes.Interface, error) {
+				if o.Context != "lab" {
+					t.Errorf("context %q, want lab", o.Context)
+				}
+				if tt.connect != nil {
+					return nil, tt.connect
+				}
+				return fake.NewSimpleClientset(tt.objects...), nil
+			}
+			_, errOut, code := runDiagCmd(t, newExplainCommandWithDeps(d), "--server", e.server, "--token", tok, "--context", "lab",
+				"--arn", authntest.DeveloperARN, "--verb", "get", "--resource", "pods", "-n", "default", "-o", "json")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, errOut)
+			}
+			var r explain.Report
+			if err := jsonUnmarshal(e.out.Bytes(), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Code != tt.want || r.RBACSource != tt.source {
+				t.Errorf("code %s from %q, want %s from %q", r.Code, r.RBACSource, tt.want, tt.source)
+			}
+			if tt.want == explain.CodeNotAllowed && !slices.ContainsFunc(r.Findings, func(f explain.Finding) bool { return f.Code == explain.CodeGroupWithoutBinding }) {
+				t.Errorf("findings %+v, want %s found live", r.Findings, explain.CodeGroupWithoutBinding)
+			}
+		})
 	}
 }

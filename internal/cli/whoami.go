@@ -19,8 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeiam/kubeiam/internal/diag"
+	"github.com/kubeiam/kubeiam/internal/kube"
 	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
@@ -37,6 +39,9 @@ type diagDeps struct {
 	// httpClient returns a client that trusts caFile (the system roots when
 	// empty).
 	httpClient func(caFile string) (*http.Client, error)
+	// newKubeClient connects to the kubeconfig's cluster (explain's live
+	// RBAC); nil is kube.NewClient.
+	newKubeClient func(kube.ClientOptions) (kubernetes.Interface, error)
 }
 
 func defaultDiagDeps(s IO) diagDeps {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
+	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/resolve"
 	"github.com/kubeiam/kubeiam/internal/token"
@@ -67,6 +68,15 @@ type Config struct {
 	// endpoints answer 403 to everyone.
 	Managers  Authenticator
 	IsManager func(identity.Identity) bool
+	// ResolveOptions are the options the server resolves with, so that
+	// explain's verdict is the one the next TokenReview gets.
+	ResolveOptions resolve.Options
+	// RejectedAWSAuth returns the aws-auth versions the server refused
+	// while the last good one stays in force; nil means none.
+	RejectedAWSAuth func() []explain.RejectedAWSAuth
+	// AWSAuthFile is the aws-auth file the server watches, when it reads
+	// one: explain's aws-auth fixes then edit it.
+	AWSAuthFile string
 	// ClusterName and EndpointURL go into explain's fix commands.
 	ClusterName string
 	EndpointURL string
@@ -98,6 +108,13 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("POST "+PathWhoami, h.whoami)
 	h.mux.HandleFunc("POST "+PathExplain, h.manager(h.explain))
 	return h
+}
+
+func (h *handler) rejected() []explain.RejectedAWSAuth {
+	if h.cfg.RejectedAWSAuth == nil {
+		return nil
+	}
+	return h.cfg.RejectedAWSAuth()
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

@@ -43,6 +43,7 @@ type fixture struct {
 	developer string // a token of the developer, mapped but no manager
 	admin     string // a token of the admin role, not mapped
 	done      chan string
+	now       func() time.Time
 }
 
 // start serves diag.New on loopback over the real authentication chain:
@@ -60,7 +61,7 @@ func start(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{sts: s, decisions: decisionlog.New(100), done: make(chan string, 16)}
+	f := &fixture{sts: s, decisions: decisionlog.New(100), done: make(chan string, 16), now: clock.Now}
 	h := New(Config{
 		Decisions: f.decisions, Tokens: svc, Snapshots: staticSnapshot{snap},
 		Managers:    tokenManagers{svc},
@@ -110,8 +111,8 @@ func TestWhoami(t *testing.T) {
 		{"the creator is the implicit administrator", f.creator, true, "kubernetes-admin", "MAPPED", ""},
 		{"the developer maps through mapUsers", f.developer, true, "developer", "MAPPED", ""},
 		{"an unmapped role session learns who the creator is", f.admin, false, "", "ARN_NOT_MAPPED", authntest.CreatorARN},
-		{"a token for another cluster is refused by STS",
-			f.sts.Token(t, f.sts.UserCredentials(t, localsts.DevCreatorUser), "other-cluster"), false, "", "STS_REJECTED", ""},
+		{"a token for another cluster is reported as a wrong cluster ID",
+			f.sts.Token(t, f.sts.UserCredentials(t, localsts.DevCreatorUser), "other-cluster"), false, "", "WRONG_CLUSTER_ID", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -279,5 +280,40 @@ func TestExplainEndpoint(t *testing.T) {
 		if _, err := c.Explain(ctx, bad); status(err) != http.StatusBadRequest {
 			t.Errorf("%+v: err = %v, want 400", bad, err)
 		}
+	}
+}
+
+// A caller kube-apiserver authenticated a moment ago, and whom the mapping
+// no longer lets in, is told that kubectl may still work for a while,
+// rather than a flat contradiction of what they see.
+func TestWhoamiAndExplainNoteKubeAPIServerCache(t *testing.T) {
+	f := start(t)
+	ctx := context.Background()
+	f.decisions.Add(decisionlog.Record{Time: f.now().Add(-5 * time.Second), Decision: decisionlog.Granted, Path: "/authenticate",
+		ARN: "arn:aws:sts::111122223333:assumed-role/admin/alice", CanonicalARN: authntest.AdminRoleARN, Username: "admin:alice"})
+	w, err := f.client("").Whoami(ctx, f.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Authenticated || !strings.Contains(strings.Join(w.Notes, "\n"), `kube-apiserver authenticated this caller as "admin:alice"`) {
+		t.Errorf("whoami notes = %q, want the kube-apiserver cache note", w.Notes)
+	}
+	r, err := f.client(f.creator).Explain(ctx, ExplainRequest{ARN: authntest.AdminRoleARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, fd := range r.Findings {
+		found = found || fd.Code == explain.CodeAPIServerCache
+	}
+	if !found {
+		t.Errorf("explain findings = %+v, want %s", r.Findings, explain.CodeAPIServerCache)
+	}
+	// A grant asked through the diagnosis endpoints is no kube-apiserver cache.
+	g := decisionlog.New(10)
+	g.Add(decisionlog.Record{Time: f.now(), Decision: decisionlog.Granted, Path: PathWhoami, CanonicalARN: authntest.AdminRoleARN, Username: "admin:alice"})
+	h := &handler{cfg: Config{Decisions: g, Now: f.now}}
+	if last := h.lastGranted(authntest.AdminRoleARN); last != nil {
+		t.Errorf("lastGranted = %+v from a whoami call", last)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -59,6 +61,14 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 	a := Whoami{Authenticated: out.Authenticated, Code: string(res.Code), Reason: out.PublicError, Notes: res.Notes, TokenSHA256: out.TokenHash}
 	if id := out.Identity; id != nil {
 		a.ARN, a.CanonicalARN, a.AccountID, a.UID = id.ARN, id.CanonicalARN, id.AccountID, out.UID
+		// The newest aws-auth may name the caller yet be refused: say so,
+		// or the caller is told "not mapped" about an edit they can see.
+		if h.usesAWSAuth() {
+			a.Notes = slices.Concat(a.Notes, explain.RejectionNotes(*id, h.rejected()))
+		}
+		if note, ok := explain.CacheNote(h.lastGranted(id.CanonicalARN), h.cfg.Now(), out.Authenticated, res.Username, res.Groups); ok {
+			a.Notes = append(a.Notes, note)
+		}
 	}
 	if out.Authenticated {
 		a.Username, a.Groups, a.Source, a.MappedBy = res.Username, res.Groups, string(res.Source), res.SourceDetail
@@ -71,6 +81,16 @@ func (h *handler) whoamiAnswer(out authn.Outcome) Whoami {
 		}
 	}
 	return a
+}
+
+// usesAWSAuth reports whether the mode in force consults aws-auth: in API
+// mode a rejected aws-auth version changes nothing.
+func (h *handler) usesAWSAuth() bool {
+	if h.cfg.Snapshots == nil {
+		return true
+	}
+	s := h.cfg.Snapshots.Snapshot()
+	return s == nil || s.UseAWSAuth
 }
 
 // bearer returns the k8s-aws-v1 token of the Authorization header.
@@ -102,7 +122,8 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request, _ identity.Ide
 		writeError(w, http.StatusBadRequest, "body is not an explain request: "+err.Error())
 		return
 	}
-	in := explain.Input{ARN: req.ARN, Snapshot: h.cfg.Snapshots.Snapshot(), ClusterName: h.cfg.ClusterName, EndpointURL: h.cfg.EndpointURL}
+	in := explain.Input{ARN: req.ARN, ClusterName: h.cfg.ClusterName, EndpointURL: h.cfg.EndpointURL, Resolve: h.cfg.ResolveOptions,
+		RejectedAWSAuth: h.rejected(), AWSAuthFile: h.cfg.AWSAuthFile}
 	if req.Verb != "" {
 		q := req.Request
 		in.Request = &q
@@ -121,6 +142,15 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request, _ identity.Ide
 	case req.ARN == "":
 		writeError(w, http.StatusBadRequest, errNoSubject.Error())
 		return
+	}
+	// Read last: the snapshot the next TokenReview will use (the token
+	// check above may itself have reloaded it).
+	in.Snapshot = h.cfg.Snapshots.Snapshot()
+	in.Now = h.cfg.Now()
+	if in.Identity != nil {
+		in.LastGranted = h.lastGranted(in.Identity.CanonicalARN)
+	} else if p, err := arn.Parse(strings.TrimSpace(req.ARN)); err == nil {
+		in.LastGranted = h.lastGranted(p.Canonical())
 	}
 	writeJSON(w, http.StatusOK, explain.Explain(in))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
@@ -32,13 +33,25 @@ type Input struct {
 	EndpointURL string
 	// Resolve are the resolver's options, as the server uses them.
 	Resolve resolve.Options
+	// RejectedAWSAuth are the aws-auth versions the server refused while
+	// the last good one stays in force.
+	RejectedAWSAuth []RejectedAWSAuth
+	// AWSAuthFile is the aws-auth file the server watches, when it reads
+	// aws-auth from a file rather than the ConfigMap: aws-auth fixes then
+	// edit that file (kubeiam aws-auth -f FILE).
+	AWSAuthFile string
+	// LastGranted is the server's last authentication of the caller's
+	// principal, and Now the time: a recent grant that differs from the
+	// result is noted, since kube-apiserver may still be using it.
+	LastGranted *Granted
+	Now         time.Time
 }
 
 // Explain explains how the snapshot's sources map the caller, and what
 // allows or would allow the request. It never fails: an input it cannot
 // use is a Report with a code that says so.
 func Explain(in Input) Report {
-	cmds := commands{cluster: in.ClusterName, endpoint: in.EndpointURL}
+	cmds := commands{cluster: in.ClusterName, endpoint: in.EndpointURL, awsAuthFile: in.AWSAuthFile}
 	if cmds.cluster == "" {
 		cmds.cluster = "CLUSTER"
 	}
@@ -52,6 +65,7 @@ func Explain(in Input) Report {
 	}
 	e := &explainer{in: in, id: id, s: s, cmds: cmds, r: r}
 	e.run()
+	e.cacheNote()
 	return e.r
 }
 
@@ -138,6 +152,7 @@ func (e *explainer) run() {
 	e.r.ModeNotes = modeNotes(e.s)
 	e.sources(key)
 	e.warnings()
+	e.rejected()
 	if !e.res.Mapped {
 		e.nearMisses()
 	}
@@ -316,10 +331,14 @@ func (e *explainer) notMapped() {
 		e.r.Reason = "ARN is not mapped: " + e.r.Findings[e.findingIndex(e.causes[0])].Message
 	}
 	switch e.r.Code {
+	case CodeAWSAuthRejected:
+		// rejected added the fix: correct the version the server refused.
 	case CodeEntryIgnoredConfigMap:
-		e.fix(Fix{Fixes: e.r.Code, Summary: "switch to API_AND_CONFIG_MAP so that access entries count (one-way)",
-			Action: Action{Kind: ActionSetMode, Mode: string(access.ModeAPIAndConfigMap)}})
+		// The mapping first: the mode change cannot be undone.
 		e.mapFix(e.r.Code, true)
+		e.fix(Fix{Fixes: e.r.Code, Summary: "or switch to API_AND_CONFIG_MAP so that access entries count; one-way: the mode can never go back to CONFIG_MAP, " +
+			"and the cluster creator then keeps admin only through an access entry",
+			Action: Action{Kind: ActionSetMode, Mode: string(access.ModeAPIAndConfigMap)}})
 	case CodeAWSAuthIgnoredAPI:
 		e.entryFromAWSAuth()
 	case CodeCreatorNotImplicit:
@@ -344,20 +363,22 @@ func (e *explainer) findingIndex(c Code) int {
 // must name: the role of a session, without the path.
 func (e *explainer) principalForEntry() string { return e.id.CanonicalARN }
 
-// mapFix adds the mapping the mode consults: an access entry (with the
-// least access policy the request needs), else an aws-auth entry.
+// mapFix adds the mapping the mode consults, complete for the request
+// (or, with none, for read-only access): an access entry with the least
+// access policy that allows it, else an aws-auth mapping whose group is
+// bound to the least ClusterRole that allows it. Neither is ever
+// system:masters.
 func (e *explainer) mapFix(code Code, awsAuthOnly bool) {
 	principal := e.principalForEntry()
+	a := e.wanted()
 	if e.s.UseAccessEntries && !awsAuthOnly {
-		a := Action{Kind: ActionCreateAccessEntry, PrincipalARN: principal}
+		act := Action{Kind: ActionCreateAccessEntry, PrincipalARN: principal}
 		summary := "create an access entry for " + principal
-		if e.in.Request != nil {
-			if policy, scope, ok := minimalPolicy(e.attributes()); ok {
-				a.PolicyARN, a.ScopeType, a.Namespaces = policy, string(scope.Type), scope.Namespaces
-				summary += " with " + policyName(policy) + " (" + scope.String() + ")"
-			}
+		if policy, scope, ok := minimalPolicy(a); ok {
+			act.PolicyARN, act.ScopeType, act.Namespaces = policy, string(scope.Type), scope.Namespaces
+			summary += " with " + policyName(policy) + " (" + scope.String() + ")"
 		}
-		e.fix(Fix{Fixes: code, Summary: summary, Action: a})
+		e.fix(Fix{Fixes: code, Summary: summary, Action: act})
 		return
 	}
 	if !e.s.UseAWSAuth {
@@ -367,8 +388,31 @@ func (e *explainer) mapFix(code Code, awsAuthOnly bool) {
 	if isRole(e.id.Principal.Kind) {
 		section = awsauth.KeyMapRoles
 	}
-	e.fix(Fix{Fixes: code, Summary: "map " + principal + " in aws-auth " + section,
-		Action: Action{Kind: ActionAddAWSAuth, Section: section, PrincipalARN: principal, Username: defaultUsername(e.id.Principal)}})
+	act := Action{Kind: ActionAddAWSAuth, Section: section, PrincipalARN: principal, Username: defaultUsername(e.id.Principal)}
+	summary := "map " + principal + " in aws-auth " + section
+	if role := minimalClusterRole(a); role != "" {
+		group := "kubeiam:" + role
+		act.Groups, act.ClusterRole = []string{group}, role
+		if a.ResourceRequest {
+			act.Namespace = a.Namespace
+		}
+		act.BindingName = bindingName("Group", group, role)
+		where := "cluster-wide"
+		if act.Namespace != "" {
+			where = "in namespace " + act.Namespace
+		}
+		summary += " in group " + group + ", and bind that group to ClusterRole " + role + " " + where
+	}
+	e.fix(Fix{Fixes: code, Summary: summary, Action: act})
+}
+
+// wanted is the request to make work: the one asked about, or else
+// reading pods cluster-wide, the least a new user usually needs.
+func (e *explainer) wanted() authz.Attributes {
+	if e.in.Request != nil {
+		return e.attributes()
+	}
+	return authz.Attributes{ResourceRequest: true, Verb: "list", Resource: "pods"}
 }
 
 // defaultUsername is the username EKS gives an access entry: the user's

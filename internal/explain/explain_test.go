@@ -148,7 +148,7 @@ func explainCases() []explainCase {
 				return Parts{Mode: access.ModeConfigMap, Entries: []access.AccessEntry{entry("arn:aws:iam::111122223333:user/dev", "dev")}}
 			},
 			arn:  "arn:aws:iam::111122223333:user/dev",
-			code: CodeEntryIgnoredConfigMap, verdict: VerdictNotMapped, finding: CodeEntryIgnoredConfigMap, fix: ActionSetMode,
+			code: CodeEntryIgnoredConfigMap, verdict: VerdictNotMapped, finding: CodeEntryIgnoredConfigMap, fix: ActionAddAWSAuth,
 		},
 		{
 			name: "API: the aws-auth entry is ignored; the fix is the equivalent access entry",

@@ -19,6 +19,7 @@ const (
 	ActionUpdateAWSAuth     ActionKind = "update-aws-auth-mapping"
 	ActionSetMode           ActionKind = "update-authentication-mode"
 	ActionCreateBinding     ActionKind = "create-binding"
+	ActionFixAWSAuth        ActionKind = "fix-aws-auth"
 )
 
 // Action is a fix in data, so that it can be rendered as commands and
@@ -51,6 +52,8 @@ type Action struct {
 	ClusterRole string `json:"clusterRole,omitempty"`
 	SubjectKind string `json:"subjectKind,omitempty"`
 	SubjectName string `json:"subjectName,omitempty"`
+	// File is the aws-auth file to correct; empty for the ConfigMap.
+	File string `json:"file,omitempty"`
 }
 
 // Fix is one way to fix a cause: the change, and the commands that make
@@ -72,6 +75,10 @@ type Fix struct {
 type commands struct {
 	cluster  string
 	endpoint string
+	// awsAuthFile is the aws-auth file the server watches, if any: the
+	// aws-auth commands then edit it, and eksctl and kubectl, which edit
+	// the ConfigMap, do not apply.
+	awsAuthFile string
 }
 
 // render fills the commands of a fix from its action.
@@ -105,49 +112,77 @@ func (c commands) render(f Fix) Fix {
 		f.Kubeiam = shellJoin(associateKubeiam(a))
 		f.AWS = c.aws(associateAWS(c, a))
 	case ActionAddAWSAuth:
-		f.Kubeiam = shellJoin(addAWSAuthKubeiam(a, false))
-		e := []string{"eksctl", "create", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.PrincipalARN}
-		if a.Username != "" {
-			e = append(e, "--username", a.Username)
-		}
-		for _, g := range a.Groups {
-			e = append(e, "--group", g)
-		}
-		f.Eksctl = shellJoin(e)
+		f.Kubeiam = shellJoin(c.addAWSAuthKubeiam(a, false))
+		f.Eksctl = shellJoin(eksctlMapping(c, a))
 		f.Kubectl = "kubectl edit configmap aws-auth -n kube-system  # add the entry under " + a.Section
+		f = c.withBinding(f)
 	case ActionUpdateAWSAuth:
-		loc := a.Section + "[" + strconv.Itoa(deref(a.Index)) + "]"
-		f.Kubectl = "kubectl edit configmap aws-auth -n kube-system  # change " + loc
+		// One step, whether or not the ARN changes (a path dropped):
+		// --update replaces the principal's entry in place, which the
+		// last-admin guard accepts, where remove-then-add is refused.
+		f.Kubeiam = shellJoin(c.addAWSAuthKubeiam(a, true))
+		f.Kubectl = "kubectl edit configmap aws-auth -n kube-system  # change " + a.Section + "[" + strconv.Itoa(deref(a.Index)) + "]"
 		if a.PrincipalARN != a.MappedARN {
-			// A new ARN: remove the entry and add it back under that ARN.
-			f.Kubeiam = shellJoin([]string{"kubeiam", "aws-auth", "remove", "--arn", a.MappedARN}) + " && " + shellJoin(addAWSAuthKubeiam(a, false))
-			e := []string{"eksctl", "create", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.PrincipalARN}
-			if a.Username != "" {
-				e = append(e, "--username", a.Username)
-			}
-			for _, g := range a.Groups {
-				e = append(e, "--group", g)
-			}
-			f.Eksctl = shellJoin([]string{"eksctl", "delete", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.MappedARN}) + " && " + shellJoin(e)
+			f.Eksctl = shellJoin([]string{"eksctl", "delete", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.MappedARN}) + " && " + shellJoin(eksctlMapping(c, a))
+		}
+	case ActionFixAWSAuth:
+		if a.File != "" {
+			f.Kubeiam = shellJoin([]string{"kubeiam", "aws-auth", "validate", "-f", a.File})
 		} else {
-			f.Kubeiam = shellJoin(addAWSAuthKubeiam(a, true))
+			f.Kubeiam = "kubeiam aws-auth validate"
+			f.Kubectl = "kubectl edit configmap aws-auth -n kube-system"
 		}
 	case ActionSetMode:
 		f.Kubeiam = shellJoin([]string{"kubeiam", "cluster", "update-config", "--authentication-mode", a.Mode})
 		f.Eksctl = shellJoin([]string{"eksctl", "utils", "update-authentication-mode", "--cluster", c.cluster, "--authentication-mode", a.Mode})
 		f.AWS = c.aws([]string{"aws", "eks", "update-cluster-config", "--name", c.cluster, "--access-config", "authenticationMode=" + a.Mode})
 	case ActionCreateBinding:
-		subject := "--group=" + a.SubjectName
-		if a.SubjectKind == "User" {
-			subject = "--user=" + a.SubjectName
-		}
-		if a.Namespace != "" {
-			f.Kubectl = shellJoin([]string{"kubectl", "create", "rolebinding", a.BindingName, "--clusterrole=" + a.ClusterRole, subject, "-n", a.Namespace})
-		} else {
-			f.Kubectl = shellJoin([]string{"kubectl", "create", "clusterrolebinding", a.BindingName, "--clusterrole=" + a.ClusterRole, subject})
-		}
+		f.Kubectl = bindingCommand(a.BindingName, a.ClusterRole, a.SubjectKind, a.SubjectName, a.Namespace)
+	}
+	if c.awsAuthFile != "" && (a.Kind == ActionAddAWSAuth || a.Kind == ActionUpdateAWSAuth) {
+		// The server reads the file, not the ConfigMap eksctl and kubectl edit.
+		f.Eksctl, f.Kubectl = "", ""
 	}
 	return f
+}
+
+// withBinding appends to an aws-auth mapping fix the RBAC binding that
+// gives its group the access asked for: a mapping with groups that no
+// binding names turns Unauthorized into Forbidden.
+func (c commands) withBinding(f Fix) Fix {
+	a := f.Action
+	if a.ClusterRole == "" || len(a.Groups) == 0 {
+		return f
+	}
+	b := bindingCommand(a.BindingName, a.ClusterRole, "Group", a.Groups[0], a.Namespace)
+	f.Kubeiam += " && " + b
+	f.Eksctl += " && " + b
+	return f
+}
+
+// bindingCommand creates a RoleBinding (in namespace) or a
+// ClusterRoleBinding of role to the subject; it can be run again safely.
+func bindingCommand(name, role, kind, subject, namespace string) string {
+	flag := "--group=" + subject
+	if kind == "User" {
+		flag = "--user=" + subject
+	}
+	args := []string{"kubectl", "create", "clusterrolebinding", name, "--clusterrole=" + role, flag}
+	if namespace != "" {
+		args = []string{"kubectl", "create", "rolebinding", name, "--clusterrole=" + role, flag, "-n", namespace}
+	}
+	return shellJoin(append(args, "--dry-run=client", "-o", "yaml")) + " | kubectl apply -f -"
+}
+
+func eksctlMapping(c commands, a Action) []string {
+	e := []string{"eksctl", "create", "iamidentitymapping", "--cluster", c.cluster, "--arn", a.PrincipalARN}
+	if a.Username != "" {
+		e = append(e, "--username", a.Username)
+	}
+	for _, g := range a.Groups {
+		e = append(e, "--group", g)
+	}
+	return e
 }
 
 func deref(p *int) int {
@@ -163,12 +198,16 @@ func associateKubeiam(a Action) []string {
 
 // addAWSAuthKubeiam is "kubeiam aws-auth add-role|add-user"; update
 // replaces the username and groups of the principal's existing entry.
-func addAWSAuthKubeiam(a Action, update bool) []string {
+func (c commands) addAWSAuthKubeiam(a Action, update bool) []string {
 	sub := "add-role"
 	if a.Section == "mapUsers" {
 		sub = "add-user"
 	}
-	k := []string{"kubeiam", "aws-auth", sub, "--arn", a.PrincipalARN}
+	k := []string{"kubeiam", "aws-auth", sub}
+	if c.awsAuthFile != "" {
+		k = append(k, "-f", c.awsAuthFile)
+	}
+	k = append(k, "--arn", a.PrincipalARN)
 	if a.Username != "" {
 		k = append(k, "--username", a.Username)
 	}

@@ -103,6 +103,9 @@ func WriteText(w io.Writer, r Report, o TextOptions) error {
 		default:
 			t.printf("  %s\n", q.Reason)
 		}
+		if r.RBACSource != "" {
+			t.printf("  RBAC from:      %s\n", r.RBACSource)
+		}
 	}
 	if len(r.Findings) > 0 {
 		t.printf("\nfindings\n")

@@ -121,6 +121,9 @@ type Report struct {
 	Policies []Policy `json:"policies,omitempty"`
 	// Request is the request asked about, and who allows it.
 	Request *RequestResult `json:"request,omitempty"`
+	// RBACSource says where the RBAC that decided the request came from:
+	// "live (context NAME)", "file PATH", or "none" with why.
+	RBACSource string `json:"rbacSource,omitempty"`
 	// Verdict, Code and Reason are the outcome.
 	Verdict Verdict `json:"verdict"`
 	Code    Code    `json:"code"`

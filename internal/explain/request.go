@@ -28,6 +28,13 @@ func (e *explainer) request() {
 		e.r.Verdict, e.r.Code, e.r.Reason = VerdictAllowed, CodeAllowedByPolicy, d.Reason
 		return
 	}
+	e.byRBAC(a, d.Reason)
+}
+
+// byRBAC decides a request no access policy allows: by the RBAC given,
+// else by saying what RBAC would need.
+func (e *explainer) byRBAC(a authz.Attributes, policyReason string) {
+	rr := e.r.Request
 	if e.in.RBAC != nil {
 		groups := append(slices.Clone(e.res.Groups), authenticatedGroup)
 		if binding, ok := rbacAllows(e.in.RBAC, e.res.Username, groups, a); ok {
@@ -44,10 +51,10 @@ func (e *explainer) request() {
 	rr.RBACNeeds = e.rbacNeeds(a, role)
 	if e.in.RBAC == nil {
 		e.r.Verdict, e.r.Code = VerdictRBACDecides, CodeRBACDecides
-		e.r.Reason = d.Reason + "; RBAC must allow it: " + rr.RBACNeeds
+		e.r.Reason = policyReason + "; RBAC must allow it: " + rr.RBACNeeds
 	} else {
 		e.r.Verdict, e.r.Code = VerdictDenied, CodeNotAllowed
-		e.r.Reason = d.Reason + ", and no RBAC binding given allows it; " + rr.RBACNeeds
+		e.r.Reason = policyReason + ", and no RBAC binding given allows it; " + rr.RBACNeeds
 		e.unboundGroups(a, role)
 	}
 	e.requestFixes(a, role)

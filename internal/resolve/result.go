@@ -31,8 +31,15 @@ const (
 	CodeInvalidToken      Code = "INVALID_TOKEN"
 	CodeExpiredToken      Code = "TOKEN_EXPIRED"
 	CodeSTSRejected       Code = "STS_REJECTED"
-	CodeSTSThrottled      Code = "STS_THROTTLED"
-	CodeSTSUnavailable    Code = "STS_UNAVAILABLE"
+	// CodeWrongClusterID: STS answered SignatureDoesNotMatch for a token
+	// that passed every local check. The server sends its own cluster ID
+	// as the signed x-k8s-aws-id header, so a token minted for another
+	// cluster ID fails exactly this way (a wrong secret access key does
+	// too; the token does not carry the ID it was minted for, only that
+	// the header was signed, so the client that minted it confirms).
+	CodeWrongClusterID Code = "WRONG_CLUSTER_ID"
+	CodeSTSThrottled   Code = "STS_THROTTLED"
+	CodeSTSUnavailable Code = "STS_UNAVAILABLE"
 )
 
 // Result is the outcome of resolving one identity. A caller that is not

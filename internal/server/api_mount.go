@@ -42,8 +42,9 @@ func (s *Server) setupAPI() error {
 	}
 	s.api = h
 	s.diag = diag.New(diag.Config{
-		Decisions: s.decision, Tokens: s.authn, Snapshots: s.mapper,
+		Decisions: s.decision, Tokens: s.authn, Snapshots: s.mapper, ResolveOptions: s.mapper.ResolveOptions(),
 		Managers: chain, IsManager: s.isManager,
+		RejectedAWSAuth: s.rejectedAWSAuth, AWSAuthFile: s.cfg.AWSAuth.File,
 		ClusterName: s.cfg.ClusterID, CreatorHint: s.opts.LocalSTS != nil,
 		Now: s.opts.Now, Logger: s.log,
 	})

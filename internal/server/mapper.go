@@ -49,14 +49,27 @@ func NewMapper(store AccessSource, opts resolve.Options) (*Mapper, error) {
 // to the very next call: the store's generation is compared on every call
 // (an atomic load) and the snapshot reloaded when it moved.
 func (m *Mapper) Resolve(id identity.Identity) resolve.Result {
+	return resolve.Resolve(id, m.current(), m.opts)
+}
+
+// Snapshot returns the snapshot the next Resolve uses: it performs the
+// same generation check, so that explain, whoami and the decision log never
+// answer from a snapshot older than the one that authenticates the next
+// request.
+func (m *Mapper) Snapshot() *resolve.Snapshot { return m.current() }
+
+// ResolveOptions are the options Resolve uses, for callers (explain) that
+// must resolve exactly as the server does.
+func (m *Mapper) ResolveOptions() resolve.Options { return m.opts }
+
+// current returns the snapshot in force, reloaded first when the store's
+// generation moved.
+func (m *Mapper) current() *resolve.Snapshot {
 	if m.store.Generation() != m.snap.Load().Generation {
 		_ = m.reloadAccess() // on failure the last good snapshot stays in force
 	}
-	return resolve.Resolve(id, m.snap.Load(), m.opts)
+	return m.snap.Load()
 }
-
-// Snapshot returns the snapshot in force.
-func (m *Mapper) Snapshot() *resolve.Snapshot { return m.snap.Load() }
 
 // SetAWSAuth replaces the aws-auth mapping (nil empties it).
 func (m *Mapper) SetAWSAuth(doc *awsauth.Document) {

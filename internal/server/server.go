@@ -193,7 +193,7 @@ func (s *Server) setup() error {
 	}
 	s.authn, err = authn.New(authn.Config{
 		Verifier: s.verifier, Mapper: s.mapper, Log: s.decision, Metrics: s.metrics,
-		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL.Duration,
+		Logger: s.log, Now: s.opts.Now, CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL.Duration, ClusterID: cfg.ClusterID,
 		RateLimit: authn.RateLimit{PerSecond: cfg.STSRateLimit.PerSecond, Burst: cfg.STSRateLimit.Burst, Clients: cfg.STSRateLimit.Clients},
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/awsauthsource"
+	"github.com/kubeiam/kubeiam/internal/explain"
 )
 
 // source is one running aws-auth source.
@@ -18,6 +19,8 @@ type source struct {
 	run    func(ctx context.Context) error
 	status func() awsauthsource.Status
 	synced func() bool
+	// file is the path of a file source, "" for the ConfigMap.
+	file string
 	// seen is the Errors count already exported to metrics.
 	seen uint64
 }
@@ -33,6 +36,7 @@ func (s *Server) setupSources() error {
 			return fmt.Errorf("awsAuth.file: %w", err)
 		}
 		s.addSource(name, src.Run, src.Status, src.HasSynced)
+		s.sources[len(s.sources)-1].file = cfg.File
 	}
 	if cfg.ConfigMap {
 		client := s.opts.KubeClient
@@ -76,6 +80,21 @@ func (s *Server) addSource(name string, run func(context.Context) error, status 
 		}
 		return c
 	})
+}
+
+// rejectedAWSAuth returns, for each source whose newest version was
+// rejected, that version, for explain and whoami.
+func (s *Server) rejectedAWSAuth() []explain.RejectedAWSAuth {
+	var out []explain.RejectedAWSAuth
+	for i := range s.sources {
+		src := &s.sources[i]
+		st := src.status()
+		if r := st.Rejected; r != nil {
+			out = append(out, explain.RejectedAWSAuth{Source: src.name, File: src.file, Version: r.Version,
+				InForce: st.LastVersion, Error: r.Error, Data: r.Data, Text: r.Text})
+		}
+	}
+	return out
 }
 
 func orNone(s string) string {
