@@ -181,6 +181,9 @@ func (doc *doctor) kubeconfig(context.Context) step {
 	if ctxName == "" {
 		ctxName = raw.CurrentContext
 	}
+	if ctxName == "" && doc.f.context == "" && doc.f.clusterID != "" {
+		return doc.withoutKubeconfig(rules)
+	}
 	kctx, ok := raw.Contexts[ctxName]
 	if ctxName == "" || !ok {
 		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, strings.Join(rules.Precedence, ":")+rules.ExplicitPath),
@@ -203,6 +206,19 @@ func (doc *doctor) kubeconfig(context.Context) step {
 	return step{name: name, ok: true, detail: fmt.Sprintf("context %q: user %q, cluster %q%s", ctxName, kctx.AuthInfo, kctx.Cluster, server)}
 }
 
+// withoutKubeconfig checks what "kubeiam token -i CLUSTER" would do in this
+// shell when no kubeconfig names a context (the dev server's shell): the
+// credentials and the server's verdict are still worth checking.
+func (doc *doctor) withoutKubeconfig(rules *clientcmd.ClientConfigLoadingRules) step {
+	doc.plugin = execPlugin{command: "kubeiam", clusterID: doc.f.clusterID, env: map[string]string{}, implicit: true,
+		args: []string{"token", "-i", doc.f.clusterID}}
+	where := rules.ExplicitPath
+	if where == "" {
+		where = strings.Join(rules.Precedence, ":")
+	}
+	return step{name: "kubeconfig", skip: true, detail: fmt.Sprintf("no current context in %s: checking \"kubeiam token -i %s\" with this shell's AWS settings", where, doc.f.clusterID)}
+}
+
 // execPlugin is what the kubeconfig's exec plugin would do.
 type execPlugin struct {
 	user, command                       string
@@ -210,6 +226,8 @@ type execPlugin struct {
 	env                                 map[string]string
 	// args are the plugin's arguments as the kubeconfig has them.
 	args []string
+	// implicit: there is no kubeconfig; this is "kubeiam token" itself.
+	implicit bool
 }
 
 // parseExecPlugin reads the flags of kubeiam token, aws eks get-token
@@ -260,6 +278,9 @@ func (p execPlugin) getenv(base func(string) string) func(string) string {
 func (doc *doctor) execPlugin(context.Context) step {
 	const name = "exec plugin"
 	p := doc.plugin
+	if p.implicit {
+		return step{name: name, skip: true, detail: "no kubeconfig: kubeiam token itself"}
+	}
 	path, err := doc.d.lookPath(p.command)
 	if err != nil {
 		return fail(name, fmt.Sprintf("command %q of user %q is not found on PATH", p.command, p.user),

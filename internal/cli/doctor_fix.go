@@ -98,6 +98,9 @@ func (doc *doctor) profileFix(profile string, src tokengen.Source) []string {
 		kubectl = doc.setCredentials("--exec-env=AWS_PROFILE=" + profile)
 	}
 	fixes := []string{kubectl}
+	if doc.plugin.implicit {
+		fixes = nil
+	}
 	if src.Kind == tokengen.SourceEnv && doc.plugin.env["AWS_ACCESS_KEY_ID"] == "" {
 		// Keys in the environment win over any profile.
 		fixes = append([]string{"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"}, fixes...)

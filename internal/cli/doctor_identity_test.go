@@ -91,3 +91,33 @@ func TestDoctorWrongClusterIDFixIsACommand(t *testing.T) {
 		t.Errorf("the fix dropped the plugin's env:\n%s", kc)
 	}
 }
+
+// With no kubeconfig (the dev server's shell), doctor checks what
+// "kubeiam token" would do with this shell's AWS settings, and its fix for
+// a wrong identity is the shell's profile.
+func TestDoctorWithoutKubeconfig(t *testing.T) {
+	e := newDiagEnv(t, "CONFIG_MAP", nil)
+	e.env["AWS_PROFILE"] = "developer"
+	d := doctorDeps{diagDeps: e.deps(time.Now), lookPath: diagLookPath}
+	e.env[stsEndpointEnv] = e.sts.URL
+	e.env["KUBEIAM_WEBHOOK"] = e.server
+	e.env["KUBEIAM_CLUSTER"] = authntest.ClusterID
+	_, errOut, code := runDiagCmd(t, newDoctorCommandWithDeps(d))
+	out := e.out.String()
+	if code != 1 || !strings.Contains(out, "FAIL  server") {
+		t.Fatalf("exit %d, want 1 at the server link:\n%s%s", code, out, errOut)
+	}
+	for _, w := range []string{"SKIP  kubeconfig   no current context", `from profile "developer" (AWS_PROFILE, static keys)`, "export AWS_PROFILE=creator"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "kubectl config") {
+		t.Errorf("a kubeconfig fix without a kubeconfig:\n%s", out)
+	}
+	e.env["AWS_PROFILE"] = "creator"
+	e.out.Reset()
+	if _, errOut, code := runDiagCmd(t, newDoctorCommandWithDeps(d)); code != 0 {
+		t.Fatalf("as the creator: exit %d\n%s%s", code, e.out, errOut)
+	}
+}
