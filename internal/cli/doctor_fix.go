@@ -105,7 +105,7 @@ func (doc *doctor) profileFix(profile string, src tokengen.Source) []string {
 		// Keys in the environment win over any profile.
 		fixes = append([]string{"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"}, fixes...)
 	}
-	return append(fixes, "export AWS_PROFILE="+shellWord(profile)+"   (for kubeiam and aws commands in this shell)")
+	return append(fixes, "export AWS_PROFILE="+shellWord(profile)+"   # for kubeiam and aws commands in this shell")
 }
 
 // maxProfiles bounds how many local profiles doctor tries.
