@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
@@ -124,7 +126,7 @@ type authenticatedProfile struct {
 func (doc *doctor) otherIdentities(ctx context.Context, c *diag.Client, src tokengen.Source) []authenticatedProfile {
 	var found []authenticatedProfile
 	for _, name := range profileNames(src) {
-		if name == src.Profile {
+		if name == src.Profile || runsAProgram(ctx, src, name) {
 			continue
 		}
 		o := tokengen.CredentialOptions{Profile: name, Region: doc.plugin.region, STSEndpoint: doc.stsEndpoint(),
@@ -226,4 +228,14 @@ func (doc *doctor) loadFix(err error, src credSource) string {
 	p := shellWord(src.src.Profile)
 	return fmt.Sprintf("create profile %s: aws configure --profile %s (access keys), or aws configure sso --profile %s (IAM Identity Center); "+
 		"or use a profile that exists (aws configure list-profiles): %s", p, p, p, doc.profileFix("PROFILE", src.src)[0])
+}
+
+// runsAProgram reports whether the profile's credentials come from a
+// credential_process: doctor does not run other people's programs
+// unasked.
+func runsAProgram(ctx context.Context, src tokengen.Source, profile string) bool {
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(lo *config.LoadSharedConfigOptions) {
+		lo.ConfigFiles, lo.CredentialsFiles = []string{src.ConfigFile}, []string{src.CredentialsFile}
+	})
+	return err == nil && sc.CredentialProcess != ""
 }
