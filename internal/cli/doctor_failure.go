@@ -110,7 +110,10 @@ func unreachable(err error) (kind, cause string) {
 		return "TLS", "the endpoint does not speak TLS (is it http://?)"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "TCP", "connection refused: nothing listens on that address and port"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		// net/http's unexported error for a connection closed before any
+		// byte of the answer; only its message identifies it.
+		strings.Contains(err.Error(), "server closed idle connection"):
 		return "TCP", "the connection was closed before STS answered"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "TCP", "no route to the host"
