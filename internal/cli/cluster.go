@@ -25,6 +25,8 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeiam/kubeiam/internal/access"
+	"github.com/kubeiam/kubeiam/internal/kube"
 	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
@@ -362,13 +364,31 @@ func newClusterUpdateConfigCommand(s IO, o *eksOptions) *cobra.Command {
 		Example: `  # Enable access entries next to aws-auth (the first step of a migration)
   kubeiam cluster update-config --authentication-mode API_AND_CONFIG_MAP
 
-  # Stop reading aws-auth
-  kubeiam cluster update-config --authentication-mode API`,
+  # Stop reading aws-auth (refused while a mapping has no access entry, unless --force)
+  kubeiam cluster update-config --authentication-mode API
+  kubeiam cluster update-config --authentication-mode API --aws-auth-file /etc/kubeiam/aws-auth.yaml`,
+		Long: `Update-config changes the authentication mode, as "aws eks update-cluster-config
+--access-config authenticationMode=MODE" does. Modes only move forwards.
+
+Before a switch to API, which stops reading aws-auth for good, it runs the pre-flight
+check of "kubeiam migrate apply --final": it reads aws-auth from where the server
+reads it (--aws-auth-file or $` + awsAuthFileEnv + `, else the ConfigMap through the
+kubeconfig) and the access entries, and refuses, exit 1, when a mapping has no
+equivalent access entry, listing who would lose access (administrators flagged) and
+the commands that keep them. --force skips the check. The API itself, like EKS's,
+does not check.`,
 	}
 	cmd.Flags().StringVar(&mode, "authentication-mode", "", "CONFIG_MAP, API_AND_CONFIG_MAP or API (required)")
+	pf := &preflightOptions{deps: awsAuthDeps{IO: s, NewClient: kube.NewClient}}
+	pf.addFlags(cmd, s)
 	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		if mode == "" {
 			return withExitCode(2, errors.New("--authentication-mode is required: API_AND_CONFIG_MAP or API"))
+		}
+		if access.Mode(mode) == access.ModeAPI && !pf.force {
+			if err := preflightAPIMode(ctx, cmd, s.Err, c, o, pf); err != nil {
+				return err
+			}
 		}
 		out, err := c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{Name: aws.String(o.clusterName),
 			AccessConfig: &types.UpdateAccessConfigRequest{AuthenticationMode: types.AuthenticationMode(mode)}})

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -27,6 +29,31 @@ type doctorDeps struct {
 	diagDeps
 	// lookPath finds the exec plugin's command, as kubectl would.
 	lookPath func(string) (string, error)
+	// resolver resolves STS's host name (nil: the system's); tests answer
+	// from a loopback DNS server.
+	resolver *net.Resolver
+	// stsTimeout bounds each call to STS, so that a host that never
+	// answers is reported as such.
+	stsTimeout time.Duration
+}
+
+// defaultSTSTimeout is doctor's bound on one STS call.
+const defaultSTSTimeout = 15 * time.Second
+
+func (d doctorDeps) timeout() time.Duration {
+	if d.stsTimeout <= 0 {
+		return defaultSTSTimeout
+	}
+	return d.stsTimeout
+}
+
+// stsHTTPClient is the client of every AWS call doctor makes.
+func (d doctorDeps) stsHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithDialerOptions(func(dl *net.Dialer) {
+		if d.resolver != nil {
+			dl.Resolver = d.resolver
+		}
+	})
 }
 
 type doctorFlags struct {
@@ -36,7 +63,7 @@ type doctorFlags struct {
 
 // newDoctorCommand builds "kubeiam doctor".
 func newDoctorCommand(s IO) *cobra.Command {
-	return newDoctorCommandWithDeps(doctorDeps{diagDeps: defaultDiagDeps(s), lookPath: exec.LookPath})
+	return newDoctorCommandWithDeps(doctorDeps{diagDeps: defaultDiagDeps(s), lookPath: exec.LookPath, stsTimeout: defaultSTSTimeout})
 }
 
 func newDoctorCommandWithDeps(d doctorDeps) *cobra.Command {
@@ -49,11 +76,20 @@ this machine, one link at a time, and stops at the first broken one with its fix
 
   kubeconfig     the current context (--kubeconfig, --context, KUBECONFIG) and its user
   exec plugin    the command on PATH, the cluster ID in its args, its profile, region, role
-  credentials    AWS credentials found, not expired, and whose they are (STS GetCallerIdentity)
+  credentials    where the AWS credentials come from (environment, profile: keys, SSO,
+                 assume-role, ...), and whose they are (STS GetCallerIdentity); a failure
+                 is classified: UNREACHABLE (DNS, TCP, TLS, timeout: the credentials were
+                 not checked), CREDENTIALS_REFUSED, CREDENTIALS_EXPIRED, CLOCK_SKEW
   clock          this machine's clock against STS's (tokens allow 5 minutes of skew)
   token          a token generated as the plugin would
   token check    its STS host and expiry, checked as the server checks them
-  server         the kubeiam server's verdict on the token (--server, default $KUBEIAM_WEBHOOK)
+  server         the kubeiam server's verdict on the token (--server, default $KUBEIAM_WEBHOOK);
+                 when it does not map you, which of your other profiles it accepts
+
+A token minted for a cluster ID other than the server's (--cluster-id, default
+$KUBEIAM_CLUSTER) is reported as WRONG_CLUSTER_ID with the kubectl command that
+fixes the kubeconfig. A wrong identity is fixed in the client (profile, role,
+kubeconfig), never by giving the wrong identity access.
 
 Exit status: 0 every link holds, 1 a link is broken, 2 bad usage.`,
 		Example: `  kubeiam doctor
@@ -65,7 +101,7 @@ Exit status: 0 every link holds, 1 a link is broken, 2 bad usage.`,
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context (default the current one)")
 	fl.StringVarP(&f.clusterID, "cluster-id", "i", d.io.Getenv("KUBEIAM_CLUSTER"), "the cluster ID the server expects (default $KUBEIAM_CLUSTER)")
-	fl.StringVar(&f.stsEndpoint, "sts-endpoint", "", "send GetCallerIdentity and AssumeRole to this STS URL")
+	fl.StringVar(&f.stsEndpoint, "sts-endpoint", d.io.Getenv(stsEndpointEnv), "send GetCallerIdentity and AssumeRole to this STS URL (default $"+stsEndpointEnv+")")
 	f.srv.add(cmd, d.io)
 	return cmd
 }
@@ -89,6 +125,7 @@ type doctor struct {
 	plugin  execPlugin
 	cfg     aws.Config
 	caller  callerInfo
+	source  credSource
 	tok     string
 }
 
@@ -150,6 +187,9 @@ func (doc *doctor) kubeconfig(context.Context) step {
 	if ctxName == "" {
 		ctxName = raw.CurrentContext
 	}
+	if ctxName == "" && doc.f.context == "" && doc.f.clusterID != "" {
+		return doc.withoutKubeconfig(rules)
+	}
 	kctx, ok := raw.Contexts[ctxName]
 	if ctxName == "" || !ok {
 		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, strings.Join(rules.Precedence, ":")+rules.ExplicitPath),
@@ -172,17 +212,34 @@ func (doc *doctor) kubeconfig(context.Context) step {
 	return step{name: name, ok: true, detail: fmt.Sprintf("context %q: user %q, cluster %q%s", ctxName, kctx.AuthInfo, kctx.Cluster, server)}
 }
 
+// withoutKubeconfig checks what "kubeiam token -i CLUSTER" would do in this
+// shell when no kubeconfig names a context (the dev server's shell): the
+// credentials and the server's verdict are still worth checking.
+func (doc *doctor) withoutKubeconfig(rules *clientcmd.ClientConfigLoadingRules) step {
+	doc.plugin = execPlugin{command: "kubeiam", clusterID: doc.f.clusterID, env: map[string]string{}, implicit: true,
+		args: []string{"token", "-i", doc.f.clusterID}}
+	where := rules.ExplicitPath
+	if where == "" {
+		where = strings.Join(rules.Precedence, ":")
+	}
+	return step{name: "kubeconfig", skip: true, detail: fmt.Sprintf("no current context in %s: checking \"kubeiam token -i %s\" with this shell's AWS settings", where, doc.f.clusterID)}
+}
+
 // execPlugin is what the kubeconfig's exec plugin would do.
 type execPlugin struct {
 	user, command                       string
 	clusterID, profile, region, roleARN string
 	env                                 map[string]string
+	// args are the plugin's arguments as the kubeconfig has them.
+	args []string
+	// implicit: there is no kubeconfig; this is "kubeiam token" itself.
+	implicit bool
 }
 
 // parseExecPlugin reads the flags of kubeiam token, aws eks get-token
 // and aws-iam-authenticator token.
 func parseExecPlugin(user string, e *clientcmdapi.ExecConfig) execPlugin {
-	p := execPlugin{user: user, command: e.Command, env: map[string]string{}}
+	p := execPlugin{user: user, command: e.Command, env: map[string]string{}, args: e.Args}
 	for _, v := range e.Env {
 		p.env[v.Name] = v.Value
 	}
@@ -227,6 +284,9 @@ func (p execPlugin) getenv(base func(string) string) func(string) string {
 func (doc *doctor) execPlugin(context.Context) step {
 	const name = "exec plugin"
 	p := doc.plugin
+	if p.implicit {
+		return step{name: name, skip: true, detail: "no kubeconfig: kubeiam token itself"}
+	}
 	path, err := doc.d.lookPath(p.command)
 	if err != nil {
 		return fail(name, fmt.Sprintf("command %q of user %q is not found on PATH", p.command, p.user),
@@ -237,8 +297,8 @@ func (doc *doctor) execPlugin(context.Context) step {
 			fmt.Sprintf("kubectl config set-credentials %s --exec-arg=--cluster-id --exec-arg=%s", p.user, orPlaceholder(doc.f.clusterID, "CLUSTER")))
 	}
 	if doc.f.clusterID != "" && p.clusterID != doc.f.clusterID {
-		return fail(name, fmt.Sprintf("the plugin mints tokens for cluster ID %q, but the cluster's ID is %q: the server's STS call fails the signature check", p.clusterID, doc.f.clusterID),
-			fmt.Sprintf("change the cluster ID arg of user %s from %s to %s (kubectl config view --raw; edit users[].user.exec.args)", p.user, p.clusterID, doc.f.clusterID))
+		return fail(name, fmt.Sprintf("%s: the plugin mints tokens for cluster ID %q, but the cluster's ID is %q: STS refuses the server's check of such a token (SignatureDoesNotMatch), whatever the credentials",
+			classWrongClusterID, p.clusterID, doc.f.clusterID), doc.clusterIDFix(doc.f.clusterID))
 	}
 	detail := fmt.Sprintf("%s (%s), cluster ID %q", p.command, path, p.clusterID)
 	for _, kv := range [][2]string{{"profile", p.profile}, {"AWS_PROFILE", p.env["AWS_PROFILE"]}, {"region", p.region}, {"AWS_REGION", p.env["AWS_REGION"]}, {"role", p.roleARN}} {
@@ -256,38 +316,50 @@ func orPlaceholder(s, placeholder string) string {
 	return s
 }
 
-// credentials finds the plugin's AWS credentials and asks STS whose they are.
+// stsEndpoint is where doctor sends STS calls: --sts-endpoint, else the
+// plugin's own AWS_ENDPOINT_URL_STS; "" for the region's.
+func (doc *doctor) stsEndpoint() string {
+	if doc.f.stsEndpoint != "" {
+		return doc.f.stsEndpoint
+	}
+	return doc.plugin.env[stsEndpointEnv]
+}
+
+// credentials finds the plugin's AWS credentials and asks STS whose they
+// are. A failure is classified (diagnoseSTSFailure): a network failure is
+// never reported as a refusal of the credentials.
 func (doc *doctor) credentials(ctx context.Context) step {
 	const name = "credentials"
 	p := doc.plugin
-	o := tokengen.CredentialOptions{Profile: p.profile, Region: p.region, RoleARN: p.roleARN, STSEndpoint: doc.f.stsEndpoint,
-		Getenv: p.getenv(doc.d.io.Getenv), Now: doc.d.io.Now}
-	src := o.Source()
+	o := tokengen.CredentialOptions{Profile: p.profile, Region: p.region, RoleARN: p.roleARN, STSEndpoint: doc.stsEndpoint(),
+		Getenv: p.getenv(doc.d.io.Getenv), Now: doc.d.io.Now, HTTPClient: doc.d.stsHTTPClient()}
+	src := describeSource(ctx, o)
 	cfg, err := doc.d.loadConfig(ctx, o)
 	if err != nil {
-		return fail(name, explainCredentialError(err, src, tokenFlags{profile: p.profile, roleARN: p.roleARN}).Error(), credentialFix(src))
+		return fail(name, explainCredentialError(err, src.src, tokenFlags{profile: p.profile, roleARN: p.roleARN}).Error(), doc.loadFix(err, src))
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	// One attempt each: a retry would only hide what failed.
+	cfg.RetryMaxAttempts = 1
+	callCtx, cancel := context.WithTimeout(ctx, doc.d.timeout())
+	defer cancel()
+	call := stsCall{endpoint: orPlaceholder(doc.stsEndpoint(), "https://sts."+cfg.Region+".amazonaws.com"), timeout: doc.d.timeout(), src: src}
+	creds, err := cfg.Credentials.Retrieve(callCtx)
 	if err != nil {
-		return fail(name, fmt.Sprintf("no usable credentials from %s: %v", src, err), credentialFix(src))
+		call.now = doc.d.io.Now()
+		_, detail, fix := diagnoseSTSFailure(err, call)
+		return fail(name, detail, fix)
 	}
 	if now := doc.d.io.Now(); creds.CanExpire && !creds.Expires.After(now) {
-		return fail(name, fmt.Sprintf("the credentials from %s expired at %s", src, creds.Expires.UTC().Format(time.RFC3339)), credentialFix(src))
+		return fail(name, fmt.Sprintf("%s: the credentials from %s expired at %s", classExpired, src.name, creds.Expires.UTC().Format(time.RFC3339)), src.expiredFix())
 	}
-	info, err := doc.d.callerIdentity(ctx, cfg, doc.f.stsEndpoint)
+	info, err := doc.d.callerIdentity(callCtx, cfg, doc.stsEndpoint())
 	if err != nil {
-		return fail(name, fmt.Sprintf("STS refuses the credentials from %s: %v", src, err), credentialFix(src))
+		call.now = doc.d.io.Now()
+		_, detail, fix := diagnoseSTSFailure(err, call)
+		return fail(name, detail, fix)
 	}
-	doc.cfg, doc.caller = cfg, info
-	return step{name: name, ok: true, detail: fmt.Sprintf("from %s: you are %s (account %s)", src, info.ARN, info.Account)}
-}
-
-func credentialFix(src tokengen.Source) string {
-	if src.Kind == tokengen.SourceProfile || src.Kind == tokengen.SourceProfileFlag {
-		profile := orPlaceholder(src.Profile, "default")
-		return fmt.Sprintf("aws sso login --profile %s (SSO), or aws configure --profile %s (keys); check with: aws sts get-caller-identity --profile %s", profile, profile, profile)
-	}
-	return "refresh the AWS credentials in your environment; check with: aws sts get-caller-identity"
+	doc.cfg, doc.caller, doc.source = cfg, info, src
+	return step{name: name, ok: true, detail: fmt.Sprintf("from %s: you are %s (account %s)", src.used(creds), info.ARN, info.Account)}
 }
 
 // clock compares this machine's clock with STS's.
@@ -303,8 +375,7 @@ func (doc *doctor) clock(context.Context) step {
 	}
 	// The Date header has a resolution of one second; allow for it.
 	if abs >= token.MaxClockSkew {
-		return fail(name, fmt.Sprintf("this machine's clock is %s off STS's: tokens it signs are refused", skew),
-			"synchronize the clock (timedatectl set-ntp true, or your OS's time settings)")
+		return fail(name, fmt.Sprintf("%s: this machine's clock is %s off STS's: tokens it signs are refused", classClockSkew, skew), clockFix)
 	}
 	return step{name: name, ok: true, detail: fmt.Sprintf("within %s of STS's", abs+time.Second)}
 }
@@ -357,7 +428,7 @@ func (doc *doctor) server(ctx context.Context) step {
 	if w.Authenticated {
 		return step{name: name, ok: true, detail: fmt.Sprintf("authenticated as %q, groups [%s], by %s", w.Username, strings.Join(w.Groups, " "), w.MappedBy)}
 	}
-	return fail(name, fmt.Sprintf("Unauthorized (%s): %s; %s", w.Code, w.Reason, doc.expected(w)), doc.serverFix(w))
+	return fail(name, fmt.Sprintf("Unauthorized (%s): %s; %s", w.Code, w.Reason, doc.expected(w)), doc.serverFix(ctx, c, w))
 }
 
 // expected compares who you are with who the configuration expects.
@@ -377,16 +448,30 @@ func (doc *doctor) expected(w diag.Whoami) string {
 	return msg
 }
 
-func (doc *doctor) serverFix(w diag.Whoami) string {
+// serverFix is the fix for the server's refusal. For an identity the
+// server does not map, the other local profiles are tried first: when one
+// is accepted, the likely cause is the client's choice of identity, fixed
+// in the kubeconfig, not in the cluster.
+func (doc *doctor) serverFix(ctx context.Context, c *diag.Client, w diag.Whoami) string {
+	you := orPlaceholder(w.ARN, doc.caller.ARN)
 	switch w.Code {
 	case "ARN_NOT_MAPPED", "USERNAME_TEMPLATE_FAILED":
-		principal := orPlaceholder(w.CanonicalARN, doc.caller.ARN)
-		return "a cluster manager can see exactly why and what fixes it with: kubeiam explain --arn " + orPlaceholder(w.ARN, doc.caller.ARN) +
-			"\nthe usual fix: kubeiam access-entry create --principal-arn " + principal + "  (or map it in aws-auth)"
+		if others := doc.otherIdentities(ctx, c, doc.source.src); len(others) > 0 {
+			return doc.wrongIdentityFix(you, others, doc.source.src)
+		}
+		return "a cluster manager sees exactly why and what maps you: kubeiam explain --arn " + you
+	case classWrongClusterID:
+		if doc.f.clusterID != "" {
+			return doc.clusterIDFix(doc.f.clusterID)
+		}
+		return "the token names cluster ID " + doc.plugin.clusterID + "; find the server's (its --cluster-id) and run: kubeiam doctor --cluster-id ID"
 	case "STS_REJECTED":
-		return "a token minted for another cluster ID fails this way: check the plugin's cluster ID against the server's --cluster-id"
+		if doc.f.clusterID == "" {
+			return "a token minted for another cluster ID fails this way: run kubeiam doctor --cluster-id ID with the server's cluster ID (its --cluster-id)"
+		}
+		return "the credentials passed STS's check here, the token does not at the server: check that the server's --sts-endpoint and region reach the STS that knows them"
 	case "TOKEN_EXPIRED":
-		return "synchronize this machine's clock"
+		return clockFix
 	}
 	return ""
 }

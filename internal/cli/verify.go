@@ -72,9 +72,9 @@ Exit status: 0 verified, 1 refused (or STS unreachable), 2 bad usage.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
 	f := cmd.Flags()
 	f.StringVar(&o.token, "token", "", `the token; omitted or "-" reads it from standard input`)
-	f.StringVarP(&o.clusterID, "cluster-id", "i", "", "this cluster's ID, sent to STS as x-k8s-aws-id (required)")
+	f.StringVarP(&o.clusterID, "cluster-id", "i", s.Getenv("KUBEIAM_CLUSTER"), "this cluster's ID, sent to STS as x-k8s-aws-id (required; default $KUBEIAM_CLUSTER)")
 	f.StringVar(&o.partition, "partition", sts.DefaultPartition, "AWS partition whose STS endpoints tokens may name")
-	f.StringVar(&o.stsEndpoint, "sts-endpoint", "", "send the STS request to this URL instead (scheme://host[:port]), e.g. a VPC endpoint or an emulator")
+	f.StringVar(&o.stsEndpoint, "sts-endpoint", s.Getenv(stsEndpointEnv), "send the STS request to this URL instead (scheme://host[:port]), e.g. a VPC endpoint or an emulator (default $"+stsEndpointEnv+")")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	f.DurationVar(&o.timeout, "timeout", sts.DefaultTimeout, "time allowed for the STS call")
 	return cmd

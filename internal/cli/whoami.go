@@ -102,7 +102,7 @@ func (f *credFlags) add(cmd *cobra.Command, s IO, tokenHelp string) {
 	fl.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
 	fl.StringVar(&f.region, "region", "", "STS region")
 	fl.StringVarP(&f.roleARN, "role-arn", "r", "", "assume this IAM role first")
-	fl.StringVar(&f.stsEndpoint, "sts-endpoint", "", "send STS calls (GetCallerIdentity, AssumeRole) to this URL")
+	fl.StringVar(&f.stsEndpoint, "sts-endpoint", s.Getenv(stsEndpointEnv), "send STS calls (GetCallerIdentity, AssumeRole) to this URL (default $"+stsEndpointEnv+")")
 }
 
 func (f credFlags) options(s IO) tokengen.CredentialOptions {

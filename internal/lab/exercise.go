@@ -60,7 +60,14 @@ func (ex exercise) env(p harness.AWSProfile, who string) string {
 		{"AWS_REGION", harness.Region},
 		{"AWS_EC2_METADATA_DISABLED", "true"},
 		{"KUBEIAM_CLUSTER", ex.c.ClusterID},
+		// The access-management API (kubeiam cluster, access-entry, ...).
 		{"KUBEIAM_ENDPOINT", ex.c.STSURL},
+		// The STS the AWS CLI, the SDKs and kubeiam doctor, whoami,
+		// explain and verify call.
+		{"AWS_ENDPOINT_URL_STS", ex.c.STSURL},
+		// The kubeiam server of whoami, explain, logs and doctor, and its CA.
+		{"KUBEIAM_WEBHOOK", ex.c.Kubeiam.URL("")},
+		{"KUBEIAM_CA", ex.c.Kubeiam.Bundle().CAFile},
 		{"KUBEIAM_LAB", ex.c.Dir},
 	}
 	var b strings.Builder
@@ -109,10 +116,14 @@ Every start is a fresh cluster.
 
   kube-apiserver   %[1]s
   AWS endpoint     %[2]s   (local STS + access-management API)
+  kubeiam server   %[16]s   (webhooks; whoami, explain, logs, doctor)
+  its CA           %[17]s
   cluster          %[3]s, authentication mode %[4]s
   creator          %[5]s   (an administrator without any mapping)
   developer        %[6]s   (mapped nowhere)
   files            %[7]s   (creator.env, developer.env, *.kubeconfig, aws/, aws-auth.yaml)
+                   each .env exports KUBECONFIG, AWS_PROFILE, AWS_ENDPOINT_URL_STS, KUBEIAM_CLUSTER,
+                   KUBEIAM_ENDPOINT, KUBEIAM_WEBHOOK and KUBEIAM_CA: every kubeiam command works as is
   logs             %[8]s
                    %[9]s
                    %[10]s

@@ -83,6 +83,8 @@ func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 		t.Errorf("step 4 (access entry fix): exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 
+	checkDiagnosisFromEnvFiles(t, sh, dir, kubeiam)
+
 	if running := processesMentioning(dir); len(running) < 2 {
 		t.Errorf("want etcd and kube-apiserver among the processes mentioning %s, got %q", dir, running)
 	}
@@ -255,4 +257,32 @@ func processesMentioning(dir string) []string {
 		found = append(found, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 	}
 	return found
+}
+
+// checkDiagnosisFromEnvFiles runs every diagnosis command in a shell that
+// sourced creator.env or developer.env (the developer is mapped by now),
+// with no flag naming the server, its CA, the STS or the cluster.
+func checkDiagnosisFromEnvFiles(t *testing.T, sh shell, dir, kubeiam string) {
+	t.Helper()
+	for _, c := range []struct {
+		env, cmd string
+		code     int
+		want     string
+	}{
+		{creatorEnv, "K whoami", 0, "authenticated:    yes"},
+		{creatorEnv, "K explain --color never", 0, ""},
+		{creatorEnv, "K logs", 0, ""},
+		{creatorEnv, "K doctor", 0, "PASS  server"},
+		{creatorEnv, "K token -i $KUBEIAM_CLUSTER --token-only | K verify", 0, "verified:"},
+		{developerEnv, "K whoami", 0, "authenticated:    yes"},
+		{developerEnv, "K doctor", 0, "PASS  server"},
+		{developerEnv, "K token -i $KUBEIAM_CLUSTER --token-only | K verify", 0, "verified:"},
+		// Only cluster managers may read the decision log and explain others.
+		{developerEnv, "K logs", 1, ""},
+	} {
+		r := sh.run(". " + shellQuote(filepath.Join(dir, c.env)) + " && " + strings.ReplaceAll(c.cmd, "K ", shellQuote(kubeiam)+" "))
+		if r.code != c.code || !strings.Contains(r.stdout, c.want) || strings.Contains(r.stderr, "no server") {
+			t.Errorf("%s: %s: exit %d, want %d with %q\nstdout %s\nstderr %s", c.env, c.cmd, r.code, c.code, c.want, r.stdout, r.stderr)
+		}
+	}
 }

@@ -34,6 +34,12 @@ func (t tour) writeEnv() error {
 		{"KUBEIAM_CLUSTER", t.ClusterID},
 		{"KUBEIAM_ENDPOINT", t.AWSURL},
 		{"KUBEIAM_AWS_ENDPOINT", t.AWSURL},
+		// The STS of the AWS CLI, the SDKs and kubeiam doctor, whoami,
+		// explain and verify.
+		{"AWS_ENDPOINT_URL_STS", t.AWSURL},
+		// The aws-auth file this server watches, for the pre-flight check
+		// of "kubeiam cluster update-config".
+		{"KUBEIAM_AWS_AUTH_FILE", t.AWSAuthFile},
 		{"KUBEIAM_WEBHOOK", "https://" + t.Server.Addr()},
 		{"KUBEIAM_CA", filepath.Join(t.Server.StateDir(), tlsDir, certs.CAFileName)},
 		// The webhooks require the client certificate kube-apiserver uses
@@ -74,7 +80,8 @@ kubeiam dev server is ready.
   webhooks (TLS)   https://%[1]s/authenticate   https://%[1]s/authorize
   AWS endpoint     %[2]s   (local STS + access-management API, plain HTTP on loopback)
   cluster          %[3]s, authentication mode %[4]s, creator %[5]s
-  environment      %[6]s
+  environment      %[6]s   (AWS_ENDPOINT_URL_STS, KUBEIAM_WEBHOOK, KUBEIAM_CA,
+                   KUBEIAM_CLUSTER, KUBEIAM_ENDPOINT, KUBEIAM_AWS_AUTH_FILE: every kubeiam command works as is)
   AWS profiles     %[7]s   (profiles: creator, developer)
   aws-auth         %[8]s   (reloaded on change)
   for kube-apiserver --authentication-token-webhook-config-file=%[9]s

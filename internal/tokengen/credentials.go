@@ -57,6 +57,10 @@ type CredentialOptions struct {
 	Getenv func(string) string
 	// Now is the clock, used for the default session name.
 	Now func() time.Time
+	// HTTPClient, when set, carries every request the credential chain and
+	// the returned config send (SSO, AssumeRole, GetCallerIdentity):
+	// "kubeiam doctor" sets one with its own timeout and resolver.
+	HTTPClient aws.HTTPClient
 }
 
 // Validate checks the options without any I/O.
@@ -149,6 +153,9 @@ func LoadCredentials(ctx context.Context, o CredentialOptions) (aws.Config, erro
 	}
 	if r := o.ExplicitRegion(); r != "" {
 		loadOpts = append(loadOpts, config.WithRegion(r))
+	}
+	if o.HTTPClient != nil {
+		loadOpts = append(loadOpts, config.WithHTTPClient(o.HTTPClient))
 	}
 	// The SDK's precedence is decided by Source; the SDK is told the
 	// outcome explicitly, so that what Getenv says is what it uses.

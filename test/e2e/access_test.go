@@ -128,7 +128,9 @@ func TestAccessEntriesAndModes(t *testing.T) {
 		}
 		// In API mode, aws-auth alone grants nothing.
 		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-entry", "delete", "--principal-arn", dev))
-		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "cluster", "update-config", "--authentication-mode", "API"))
+		// --force: aws-auth still maps the developer, which the pre-flight
+		// check would refuse to cut off; cutting it off is the point here.
+		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "cluster", "update-config", "--authentication-mode", "API", "--force"))
 		// kube-apiserver caches successful authentications for 10 seconds
 		// (its built-in token success cache), so a revocation shows within that.
 		eventually(t, "aws-auth alone in API mode to grant nothing", func() string {
