@@ -83,6 +83,16 @@ func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 		t.Errorf("step 4 (access entry fix): exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 
+	// Step 5 serves until Ctrl-C: start it as printed, wait for the URL it
+	// prints, and check that the URL opens the console.
+	console := steps[5].script(steps[:5])
+	r = sh.run("out=$(mktemp)\n(" + console + ") >\"$out\" 2>&1 &\npid=$!\n" +
+		"for i in $(seq 100); do url=$(grep -o 'http://127.0.0.1:[0-9]*/[^ ]*' \"$out\" | head -1); [ -n \"$url\" ] && break; sleep 0.2; done\n" +
+		"code=$(curl -s -o /dev/null -w '%{http_code}' -L -c \"$out.jar\" -b \"$out.jar\" \"$url\")\nkill $pid; cat \"$out\"; echo \"HTTP $code\"")
+	if !strings.Contains(r.stdout, "kubeiam console for cluster") || !strings.Contains(r.stdout, "HTTP 200") {
+		t.Errorf("step 5 (the console): exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+
 	checkDiagnosisFromEnvFiles(t, sh, dir, kubeiam)
 
 	if running := processesMentioning(dir); len(running) < 2 {
@@ -191,8 +201,8 @@ func parseExercise(t *testing.T, text string) []step {
 			cur.commands = append(cur.commands, strings.TrimSpace(line))
 		}
 	}
-	if len(steps) != 5 {
-		t.Fatalf("want 4 steps, got %d in:\n%s", len(steps)-1, text)
+	if len(steps) != 6 {
+		t.Fatalf("want 5 steps, got %d in:\n%s", len(steps)-1, text)
 	}
 	return steps
 }

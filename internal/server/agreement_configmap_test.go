@@ -70,7 +70,7 @@ func TestExplainAgreesWithTheServerAfterAConfigMapChange(t *testing.T) {
 // aws-auth read from kc's kube-system/aws-auth ConfigMap.
 func startConfigMapServer(t *testing.T, kc *fake.Clientset) *devServer {
 	t.Helper()
-	d := &devServer{dir: t.TempDir(), out: &testutil.SyncBuffer{}, log: &testutil.SyncBuffer{}}
+	d := &devServer{dir: t.TempDir(), clusterID: DevClusterID, out: &testutil.SyncBuffer{}, log: &testutil.SyncBuffer{}}
 	stsCfg := localsts.DevConfig(rand.Reader)
 	raw, err := stsCfg.Marshal()
 	if err != nil {
@@ -118,7 +118,12 @@ func startConfigMapServer(t *testing.T, kc *fake.Clientset) *devServer {
 	if !pool.AppendCertsFromPEM(s.Bundle().CAPEM) {
 		t.Fatal("server CA does not parse")
 	}
-	d.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	cert, err := s.WebhookClient().Certificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
 	d.env = map[string]string{"KUBEIAM_WEBHOOK": "https://" + s.Addr(), "KUBEIAM_AWS_ENDPOINT": "http://" + awsLn.Addr().String()}
 	d.waitReadyz(t, `"status": "ok"`)
 	return d
