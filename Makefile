@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz clean
+.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz clean generate
 
 all: build
 
@@ -44,6 +44,14 @@ bench-server:
 FUZZTIME ?= 10s
 fuzz:
 	bash hack/fuzz.sh $(FUZZTIME)
+
+## generate: the deepcopy functions of internal/kubeapi and the CRD YAML in
+## deploy/base/crds, from the Go types' kubebuilder markers (controller-gen,
+## run with "go run" so that it is not a module dependency; commit the output).
+CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.17.3
+generate:
+	$(CONTROLLER_GEN) object paths=./internal/kubeapi/...
+	$(CONTROLLER_GEN) crd paths=./internal/kubeapi/... output:crd:artifacts:config=deploy/base/crds
 
 clean:
 	rm -rf bin

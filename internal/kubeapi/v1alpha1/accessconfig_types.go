@@ -1,0 +1,93 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AccessConfigName is the name of the one AccessConfig a cluster has.
+const AccessConfigName = "cluster"
+
+// AccessConfig is the cluster's access configuration, like the accessConfig
+// of an EKS cluster: its authentication mode, which only moves forwards
+// (CONFIG_MAP → API_AND_CONFIG_MAP → API), and its creator. There is one,
+// named "cluster". Its metadata.generation is the configuration's version
+// for optimistic concurrency.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=kubeiam
+// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.clusterName`
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.authenticationMode`
+// +kubebuilder:printcolumn:name="Creator",type=string,JSONPath=`.spec.clusterCreatorArn`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name == 'cluster'",message="the AccessConfig must be named cluster"
+type AccessConfig struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec AccessConfigSpec `json:"spec"`
+}
+
+// AccessConfigSpec is the cluster's access configuration.
+//
+// +kubebuilder:validation:XValidation:rule="self.authenticationMode != 'CONFIG_MAP' || self.bootstrapClusterCreatorAdminPermissions",message="bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP"
+// +kubebuilder:validation:XValidation:rule="!self.bootstrapClusterCreatorAdminPermissions || (has(self.clusterCreatorArn) && self.clusterCreatorArn != ”)",message="bootstrapClusterCreatorAdminPermissions needs a clusterCreatorArn"
+type AccessConfigSpec struct {
+	// ClusterName is the cluster's name in the EKS API's paths and ARNs.
+	// Immutable.
+	//
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clusterName is immutable"
+	ClusterName string `json:"clusterName"`
+
+	// Region and AccountID place the cluster in access entry ARNs.
+	// Immutable.
+	//
+	// +required
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9-]{0,31}$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="region is immutable"
+	Region string `json:"region"`
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="accountId is immutable"
+	AccountID string `json:"accountId"`
+
+	// AuthenticationMode says which sources of principal mappings count:
+	// the aws-auth ConfigMap, access entries, or both. One-way.
+	//
+	// +required
+	// +kubebuilder:validation:Enum=CONFIG_MAP;API_AND_CONFIG_MAP;API
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf || oldSelf == 'CONFIG_MAP' || (oldSelf == 'API_AND_CONFIG_MAP' && self == 'API')",message="authentication mode changes are one-way (CONFIG_MAP → API_AND_CONFIG_MAP → API)"
+	AuthenticationMode string `json:"authenticationMode"`
+
+	// BootstrapClusterCreatorAdminPermissions gives the creator cluster
+	// admin: implicitly in CONFIG_MAP mode, as an access entry in the API
+	// modes. Immutable.
+	//
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="bootstrapClusterCreatorAdminPermissions is immutable"
+	BootstrapClusterCreatorAdminPermissions bool `json:"bootstrapClusterCreatorAdminPermissions"`
+
+	// ClusterCreatorARN is the IAM user, role or assumed-role session that
+	// created the cluster. Immutable.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:.+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clusterCreatorArn is immutable"
+	ClusterCreatorARN string `json:"clusterCreatorArn,omitempty"`
+
+	// CreatedAt is when the cluster was created, RFC 3339 with nanoseconds.
+	//
+	// +optional
+	// +kubebuilder:validation:Format=date-time
+	CreatedAt string `json:"createdAt,omitempty"`
+}
+
+// AccessConfigList is a list of AccessConfig.
+//
+// +kubebuilder:object:root=true
+type AccessConfigList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AccessConfig `json:"items"`
+}
