@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz fuzz-short clean generate
+.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz fuzz-short clean generate image
 
 all: build
 
@@ -62,6 +62,18 @@ CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.1
 generate:
 	$(CONTROLLER_GEN) object paths=./internal/kubeapi/...
 	$(CONTROLLER_GEN) crd paths=./internal/kubeapi/... output:crd:artifacts:config=deploy/base/crds
+
+## image: kubeiam's container image, built offline from a static linux
+## binary (no Docker daemon, no registry): an OCI layout in bin/image/oci and
+## bin/image/kubeiam.tar for "docker load -i" / "podman load -i" (see
+## hack/image and internal/ociimage). IMAGE and GOARCH choose the name and
+## architecture.
+IMAGE ?= kubeiam:dev
+GOARCH ?= $(shell $(GO) env GOARCH)
+image:
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags "-s -w" -o bin/linux_$(GOARCH)/kubeiam ./cmd/kubeiam
+	GOARCH=$$($(GO) env GOHOSTARCH) $(GO) run ./hack/image --binary bin/linux_$(GOARCH)/kubeiam --tag $(IMAGE) \
+	  --oci-layout bin/image/oci --tarball bin/image/kubeiam.tar
 
 clean:
 	rm -rf bin

@@ -278,6 +278,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("/readyz", readyz(s.checks))
 	mux.Handle("/metrics", s.metrics.Handler())
 	s.mountAPI(mux)
+	s.mountAdmission(mux)
 	return mux
 }
 

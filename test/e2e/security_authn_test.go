@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -254,7 +252,7 @@ func TestImpersonationAndAccessPolicies(t *testing.T) {
 		"--policy-arn", "AmazonEKSViewPolicy", "--scope", "namespace", "--namespaces", "dev"))
 	// The developer may impersonate (through RBAC, not a policy), so that
 	// it can send its own identity the impersonated way.
-	applyYAML(t, c, `apiVersion: rbac.authorization.k8s.io/v1
+	mustSucceed(t, applyYAML(t, c, `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: e2e-impersonator}
 rules:
@@ -271,7 +269,7 @@ metadata: {name: e2e-developer-impersonates}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-impersonator}
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: "`+dev+`"}
-`)
+`))
 
 	devTok := tokenFor(t, c, localsts.DevDeveloperUser)
 	listIn := func(ns, bearer string, h http.Header) int {
@@ -342,14 +340,4 @@ subjects:
 			}
 		})
 	}
-}
-
-// applyYAML applies a manifest as the administrator.
-func applyYAML(t *testing.T, c *harness.Cluster, manifest string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "manifest.yaml")
-	if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustSucceed(t, kubectl(t, c, "", c.AdminKubeconfig, "apply", "-f", path))
 }
