@@ -53,8 +53,12 @@ func firstFix(t *testing.T, out string) string {
 
 // managerEnv is the shell of the cluster's manager: the creator's AWS
 // profile, the admin kubeconfig in KUBECONFIG, kubeiam and kubectl on PATH.
+// It exports what the lab's env files export (internal/lab/exercise.go),
+// so that a printed kubeiam command runs with no extra flag.
 func managerEnv(c *harness.Cluster) []string {
-	return onPath(append(c.Env(localsts.DevCreatorUser), "KUBECONFIG="+c.AdminKubeconfig))
+	return onPath(append(c.Env(localsts.DevCreatorUser), "KUBECONFIG="+c.AdminKubeconfig,
+		"KUBEIAM_CLUSTER="+c.ClusterID, "KUBEIAM_ENDPOINT="+c.STSURL, "AWS_ENDPOINT_URL_STS="+c.STSURL,
+		"KUBEIAM_WEBHOOK="+c.Kubeiam.URL(""), "KUBEIAM_CA="+c.Kubeiam.Bundle().CAFile))
 }
 
 // paste runs a printed fix through sh -c in the manager's shell, in a
@@ -130,4 +134,99 @@ func TestFixGroupWithoutBinding(t *testing.T) {
 	}
 	paste(t, c, firstFix(t, r.Stdout))
 	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
+}
+
+// ssoSessionARN is the session ARN STS returns for the Identity Center
+// role: no path, as a manager reads it in the server's log.
+var ssoSessionARN = "arn:aws:sts::" + localsts.DevAccount + ":assumed-role/" + localsts.DevSSORole + "/bob"
+
+// ssoKubeconfig is a kubeconfig that assumes the Identity Center role by
+// its ARN with the path, as the developer.
+func ssoKubeconfig(t *testing.T, c *harness.Cluster) string {
+	t.Helper()
+	kc, err := c.WriteKubeconfig("h-sso", localsts.DevDeveloperUser,
+		"--role-arn", ssoRolePathARN, "--session-name", "bob", "--sts-endpoint", c.STSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+// Identity Center role, not mapped: the fix maps the role (without its
+// path, as EKS requires) and binds its group.
+func TestFixIdentityCenterRole(t *testing.T) {
+	c := freshCluster(t)
+	kc := ssoKubeconfig(t, c)
+	untilUnauthorized(t, c.Env(""), kc)
+	r := explainAsManager(t, c, ssoSessionARN, listPodsReview...)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "ARN_NOT_MAPPED") {
+		t.Fatalf("explain: exit %d, want 1 and ARN_NOT_MAPPED:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	fix := firstFix(t, r.Stdout)
+	if strings.Contains(fix, "aws-reserved") || strings.Contains(fix, "system:masters") {
+		t.Errorf("the fix maps the role with its path, or grants system:masters: %s", fix)
+	}
+	paste(t, c, fix)
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
+}
+
+// Role mapped with its path: kubeiam accepts it, EKS would not. explain
+// warns and prints one "add-role --update" step, which the last-admin
+// guard accepts for the only system:masters mapping; pasted, the mapping
+// has no path and the role still administers the cluster.
+func TestFixRoleMappedWithPath(t *testing.T) {
+	c := freshCluster(t)
+	applyAWSAuth(t, c, "- rolearn: "+ssoRolePathARN+"\n  username: sso:{{SessionName}}\n  groups: [system:masters]\n")
+	kc := ssoKubeconfig(t, c)
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, "get", "namespaces")
+	r := explainAsManager(t, c, ssoSessionARN, "--verb", "list", "--resource", "namespaces")
+	if !strings.Contains(r.Stdout, "ROLE_PATH_IN_MAPPING") {
+		t.Fatalf("explain: exit %d, want ROLE_PATH_IN_MAPPING:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	fix := firstFix(t, r.Stdout)
+	paste(t, c, fix)
+	cm := mustSucceed(t, kubectl(t, c, "", c.AdminKubeconfig, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "jsonpath={.data.mapRoles}"))
+	if strings.Contains(cm.Stdout, "aws-reserved") || !strings.Contains(cm.Stdout, ":role/"+localsts.DevSSORole) {
+		t.Errorf("after %q, mapRoles still has the path or lost the role:\n%s", fix, cm.Stdout)
+	}
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, "get", "namespaces")
+}
+
+// Mapped only in aws-auth while the mode is API: the fix is the access
+// entry that does what the ignored mapping did.
+func TestFixMappedOnlyInAWSAuthInAPIMode(t *testing.T) {
+	c := freshCluster(t)
+	applyAWSAuthUsers(t, c, "- userarn: "+developerARN+"\n  username: developer\n  groups: [h-devs]\n")
+	mustSucceed(t, kubectl(t, c, "", c.AdminKubeconfig, "create", "clusterrolebinding", "h-devs-view", "--clusterrole", "view", "--group", "h-devs"))
+	kc := c.Kubeconfig(localsts.DevDeveloperUser)
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
+	mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "cluster", "update-config", "--authentication-mode", "API_AND_CONFIG_MAP"))
+	// --force: cutting the developer off is the state under test.
+	mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "cluster", "update-config", "--authentication-mode", "API", "--force"))
+	untilUnauthorized(t, c.Env(""), kc)
+	r := explainAsManager(t, c, developerARN, listPodsReview...)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "AWS_AUTH_IGNORED_API_MODE") {
+		t.Fatalf("explain: exit %d, want 1 and AWS_AUTH_IGNORED_API_MODE:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	paste(t, c, firstFix(t, r.Stdout))
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
+}
+
+// Creator identity no longer usable: after the switch to
+// API_AND_CONFIG_MAP the creator's admin is an access entry; deleted, the
+// creator is Unauthorized. The creator runs explain about itself (the
+// access-management API stays open to it) and pastes the fix.
+func TestFixCreatorNoLongerUsable(t *testing.T) {
+	c := freshCluster(t)
+	creator, _ := c.Profile(localsts.DevCreatorUser)
+	mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "cluster", "update-config", "--authentication-mode", "API_AND_CONFIG_MAP"))
+	mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-entry", "delete", "--principal-arn", creator.ARN))
+	kc := c.Kubeconfig(localsts.DevCreatorUser)
+	untilUnauthorized(t, c.Env(""), kc)
+	r := explainAsManager(t, c, creator.ARN, "--verb", "list", "--resource", "namespaces")
+	if r.Code != 1 || !strings.Contains(r.Stdout, "CREATOR_NOT_IMPLICIT") {
+		t.Fatalf("explain: exit %d, want 1 and CREATOR_NOT_IMPLICIT:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	paste(t, c, firstFix(t, r.Stdout))
+	untilSucceeds(t, c, localsts.DevCreatorUser, kc, "get", "namespaces")
 }
