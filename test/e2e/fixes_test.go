@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -229,4 +231,36 @@ func TestFixCreatorNoLongerUsable(t *testing.T) {
 	}
 	paste(t, c, firstFix(t, r.Stdout))
 	untilSucceeds(t, c, localsts.DevCreatorUser, kc, "get", "namespaces")
+}
+
+// Token for another cluster: the kubeconfig's plugin mints tokens for
+// another cluster ID, which STS refuses as SignatureDoesNotMatch. doctor
+// names WRONG_CLUSTER_ID and prints the kubectl command that sets the
+// right ID; pasted, the user's kubectl works.
+func TestFixTokenForAnotherCluster(t *testing.T) {
+	c := cluster(t)
+	kc, err := c.WriteKubeconfig("h-other-cluster", localsts.DevCreatorUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arg := regexp.MustCompile(`(- --cluster-id\n\s*- )` + regexp.QuoteMeta(c.ClusterID) + `\n`)
+	if !arg.Match(b) {
+		t.Fatalf("no --cluster-id %s in the plugin's args:\n%s", c.ClusterID, b)
+	}
+	if err := os.WriteFile(kc, arg.ReplaceAll(b, []byte("${1}another-cluster\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := onPath(c.Env(""))
+	untilUnauthorized(t, env, kc)
+	r := doctor(t, c, env, kc)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "WRONG_CLUSTER_ID") {
+		t.Fatalf("doctor: exit %d, want 1 and WRONG_CLUSTER_ID\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	fix := printedFix(t, failure(r.Stdout), "kubectl ")
+	mustSucceed(t, shell(t, env, fix))
+	untilOK(t, env, kc, "get", "svc")
 }
