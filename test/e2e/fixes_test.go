@@ -264,3 +264,31 @@ func TestFixTokenForAnotherCluster(t *testing.T) {
 	mustSucceed(t, shell(t, env, fix))
 	untilOK(t, env, kc, "get", "svc")
 }
+
+// Rejected aws-auth edit: the edit that adds the developer has an
+// unclosed bracket, the server keeps the last good version, and the
+// developer stays Unauthorized. explain names the rejected version and
+// prints the edit to make and the check to run; the printed kubectl edit is
+// pasted with an editor that makes the correction a user would type, then
+// the printed check passes and the developer's kubectl works.
+func TestFixRejectedAWSAuthEdit(t *testing.T) {
+	c := freshCluster(t)
+	mustSucceed(t, kubectl(t, c, "", c.AdminKubeconfig, "create", "clusterrolebinding", "h-devs-view", "--clusterrole", "view", "--group", "h-devs"))
+	applyAWSAuthUsers(t, c, "- userarn: "+developerARN+"\n  username: developer\n  groups: [h-devs\n")
+	kc := c.Kubeconfig(localsts.DevDeveloperUser)
+	untilUnauthorized(t, c.Env(""), kc)
+	var r result
+	eventually(t, "explain to name the rejected version", func() string {
+		r = explainAsManager(t, c, developerARN, listPodsReview...)
+		if r.Code != 1 || !strings.Contains(r.Stdout, "AWS_AUTH_VERSION_REJECTED") {
+			return fmt.Sprintf("exit %d:\n%s%s", r.Code, r.Stdout, r.Stderr)
+		}
+		return ""
+	})
+	_, fixes, _ := strings.Cut(r.Stdout, "\nfixes\n")
+	edit, check := printedFix(t, fixes, "kubectl edit "), printedFix(t, fixes, "kubeiam aws-auth validate")
+	env := append(managerEnv(c), `KUBE_EDITOR=sed -i -e 's/\[h-devs$/[h-devs]/'`)
+	mustSucceed(t, run(t, env, "/bin/sh", "-c", edit))
+	mustSucceed(t, shell(t, managerEnv(c), check))
+	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
+}
