@@ -79,6 +79,15 @@ func explainAsManager(t *testing.T, c *harness.Cluster, arn string, request ...s
 	return run(t, managerEnv(c), kubeiamBinary(), append(args, serverFlags(c)...)...)
 }
 
+// explainGolden compares explain's text output with testdata/name, with
+// what changes from run to run (times, the ConfigMap's resourceVersion)
+// replaced by names.
+func explainGolden(t *testing.T, c *harness.Cluster, name, out string) {
+	t.Helper()
+	out = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`).ReplaceAllString(normalize(c, out), "$$TIME")
+	goldenE2E(t, name, regexp.MustCompile(`version \d+`).ReplaceAllString(out, "version $$N"))
+}
+
 // untilSucceeds waits for the command, run with kubeconfig as the AWS
 // profile, to succeed: the aws-auth watch applies a change within moments,
 // and kube-apiserver keeps a denial for its webhook cache's TTL.
@@ -113,6 +122,7 @@ func TestFixNotMapped(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "ARN_NOT_MAPPED") {
 		t.Fatalf("explain: exit %d, want 1 and ARN_NOT_MAPPED:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	explainGolden(t, c, "explain-fix-not-mapped.txt", r.Stdout)
 	fix := firstFix(t, r.Stdout)
 	if strings.Contains(fix, "system:masters") {
 		t.Errorf("the default fix grants system:masters: %s", fix)
@@ -134,6 +144,7 @@ func TestFixGroupWithoutBinding(t *testing.T) {
 			t.Errorf("explain output lacks %q:\n%s%s", w, r.Stdout, r.Stderr)
 		}
 	}
+	explainGolden(t, c, "explain-fix-group-without-binding.txt", r.Stdout)
 	paste(t, c, firstFix(t, r.Stdout))
 	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
 }
@@ -164,6 +175,7 @@ func TestFixIdentityCenterRole(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "ARN_NOT_MAPPED") {
 		t.Fatalf("explain: exit %d, want 1 and ARN_NOT_MAPPED:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	explainGolden(t, c, "explain-fix-identity-center-role.txt", r.Stdout)
 	fix := firstFix(t, r.Stdout)
 	if strings.Contains(fix, "aws-reserved") || strings.Contains(fix, "system:masters") {
 		t.Errorf("the fix maps the role with its path, or grants system:masters: %s", fix)
@@ -185,6 +197,7 @@ func TestFixRoleMappedWithPath(t *testing.T) {
 	if !strings.Contains(r.Stdout, "ROLE_PATH_IN_MAPPING") {
 		t.Fatalf("explain: exit %d, want ROLE_PATH_IN_MAPPING:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	explainGolden(t, c, "explain-fix-role-path.txt", r.Stdout)
 	fix := firstFix(t, r.Stdout)
 	paste(t, c, fix)
 	cm := mustSucceed(t, kubectl(t, c, "", c.AdminKubeconfig, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "jsonpath={.data.mapRoles}"))
@@ -210,6 +223,7 @@ func TestFixMappedOnlyInAWSAuthInAPIMode(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "AWS_AUTH_IGNORED_API_MODE") {
 		t.Fatalf("explain: exit %d, want 1 and AWS_AUTH_IGNORED_API_MODE:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	explainGolden(t, c, "explain-fix-aws-auth-api-mode.txt", r.Stdout)
 	paste(t, c, firstFix(t, r.Stdout))
 	untilSucceeds(t, c, localsts.DevDeveloperUser, kc, listPods...)
 }
@@ -229,6 +243,7 @@ func TestFixCreatorNoLongerUsable(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "CREATOR_NOT_IMPLICIT") {
 		t.Fatalf("explain: exit %d, want 1 and CREATOR_NOT_IMPLICIT:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	explainGolden(t, c, "explain-fix-creator.txt", r.Stdout)
 	paste(t, c, firstFix(t, r.Stdout))
 	untilSucceeds(t, c, localsts.DevCreatorUser, kc, "get", "namespaces")
 }
@@ -260,6 +275,7 @@ func TestFixTokenForAnotherCluster(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stdout, "WRONG_CLUSTER_ID") {
 		t.Fatalf("doctor: exit %d, want 1 and WRONG_CLUSTER_ID\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	goldenE2E(t, "doctor-fix-token-for-another-cluster.txt", normalize(c, failure(r.Stdout), kc, "$KUBECONFIG"))
 	fix := printedFix(t, failure(r.Stdout), "kubectl ")
 	mustSucceed(t, shell(t, env, fix))
 	untilOK(t, env, kc, "get", "svc")
@@ -285,6 +301,7 @@ func TestFixRejectedAWSAuthEdit(t *testing.T) {
 		}
 		return ""
 	})
+	explainGolden(t, c, "explain-fix-rejected-aws-auth.txt", r.Stdout)
 	_, fixes, _ := strings.Cut(r.Stdout, "\nfixes\n")
 	edit, check := printedFix(t, fixes, "kubectl edit "), printedFix(t, fixes, "kubeiam aws-auth validate")
 	env := append(managerEnv(c), `KUBE_EDITOR=sed -i -e 's/\[h-devs$/[h-devs]/'`)
