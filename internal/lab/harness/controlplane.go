@@ -77,6 +77,13 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (_ *ControlPl
 		return nil, err
 	}
 	c.APIServerURL = c.firstURL
+	rc, err := c.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := AggregateClusterRoles(ctx, rc); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

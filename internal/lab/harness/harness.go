@@ -17,8 +17,11 @@
 //     aws-auth comes from the real kube-system/aws-auth ConfigMap, read with
 //     the admin kubeconfig through a client held at a gate until step 5 is
 //     done (see gate for why);
-//  5. kube-apiserver with kubeiam's webhook kubeconfigs; then the gate opens
-//     and Start waits until kubeiam's /readyz reports the ConfigMap synced;
+//  5. kube-apiserver with kubeiam's webhook kubeconfigs; the aggregated
+//     ClusterRoles (view, edit, admin) get their rules (see
+//     AggregateClusterRoles: no kube-controller-manager runs); then the gate
+//     opens and Start waits until kubeiam's /readyz reports the ConfigMap
+//     synced;
 //  6. per-profile kubeconfigs whose exec plugin is "kubeiam token".
 //
 // Stop tears down in reverse and waits for every process to exit. Nothing
@@ -160,14 +163,17 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err := api.start(ctx, etcd.URL, authnKC, authzKC); err != nil {
 		return nil, err
 	}
+	rc, err := RESTConfig(c.AdminKubeconfig)
+	if err != nil {
+		return nil, err
+	}
 	if o.CRDDir != "" {
-		rc, err := RESTConfig(c.AdminKubeconfig)
-		if err != nil {
-			return nil, err
-		}
 		if err := ApplyCRDs(ctx, rc, o.CRDDir); err != nil {
 			return nil, err
 		}
+	}
+	if err := AggregateClusterRoles(ctx, rc); err != nil {
+		return nil, err
 	}
 	if err := k.waitReady(ctx); err != nil {
 		return nil, err
