@@ -82,20 +82,7 @@ func EnsureClient(dir string, now func() time.Time) (ClientBundle, error) {
 
 // readClient loads a client pair usable at t, issued by ca.
 func readClient(certFile, keyFile string, ca keyPair, t time.Time) (keyPair, error) {
-	kp, err := readPair(certFile, keyFile)
-	if err != nil {
-		return keyPair{}, err
-	}
-	if err := checkLifetime(kp.cert, t); err != nil {
-		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
-	opts := x509.VerifyOptions{Roots: roots, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	if _, err := kp.cert.Verify(opts); err != nil {
-		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
-	}
-	return kp, nil
+	return readLeaf(certFile, keyFile, ca, t, x509.ExtKeyUsageClientAuth)
 }
 
 // ClientCAPool returns a pool of the CAs in every PEM given, for

@@ -151,18 +151,9 @@ func readCA(certFile, keyFile string, t time.Time) (keyPair, error) {
 
 // readServing loads a serving pair usable at t for hosts, issued by ca.
 func readServing(certFile, keyFile string, ca keyPair, hosts []string, t time.Time) (keyPair, error) {
-	kp, err := readPair(certFile, keyFile)
+	kp, err := readLeaf(certFile, keyFile, ca, t, x509.ExtKeyUsageServerAuth)
 	if err != nil {
 		return keyPair{}, err
-	}
-	if err := checkLifetime(kp.cert, t); err != nil {
-		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
-	opts := x509.VerifyOptions{Roots: roots, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	if _, err := kp.cert.Verify(opts); err != nil {
-		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
 	}
 	for _, h := range hosts {
 		h = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(h), "["), "]")
@@ -183,4 +174,22 @@ func checkLifetime(c *x509.Certificate, t time.Time) error {
 			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// readLeaf loads a pair usable at t for usage, issued by ca.
+func readLeaf(certFile, keyFile string, ca keyPair, t time.Time, usage x509.ExtKeyUsage) (keyPair, error) {
+	kp, err := readPair(certFile, keyFile)
+	if err != nil {
+		return keyPair{}, err
+	}
+	if err := checkLifetime(kp.cert, t); err != nil {
+		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.cert)
+	opts := x509.VerifyOptions{Roots: roots, CurrentTime: t, KeyUsages: []x509.ExtKeyUsage{usage}}
+	if _, err := kp.cert.Verify(opts); err != nil {
+		return keyPair{}, fmt.Errorf("certificate %s: %w", certFile, err)
+	}
+	return kp, nil
 }

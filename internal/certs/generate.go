@@ -102,54 +102,40 @@ func newServing(ca keyPair, hosts []string, now time.Time) (keyPair, error) {
 	if err != nil {
 		return keyPair{}, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return keyPair{}, fmt.Errorf("generate serving key: %w", err)
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return keyPair{}, err
-	}
-	notAfter := now.Add(servingLifetime)
-	if notAfter.After(ca.cert.NotAfter) {
-		notAfter = ca.cert.NotAfter
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: servingCommonName},
-		NotBefore:    now.Add(-backdate),
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  ips,
-		DNSNames:     names,
-	}
-	return sign(tmpl, ca.cert, key, ca.key)
+	return newLeaf(ca, now, "serving", &x509.Certificate{
+		Subject:     pkix.Name{CommonName: servingCommonName},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: ips,
+		DNSNames:    names,
+	})
 }
 
 // newClient creates a client certificate (client authentication only) for
 // cn signed by ca, valid for servingLifetime from now but never beyond the CA.
 func newClient(ca keyPair, cn string, now time.Time) (keyPair, error) {
+	return newLeaf(ca, now, "client", &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// newLeaf completes tmpl (its subject, usages and names set by the caller)
+// with a new key, a serial number and a lifetime of servingLifetime from now,
+// never beyond the CA's, and signs it with ca. kind names the key in errors.
+func newLeaf(ca keyPair, now time.Time, kind string, tmpl *x509.Certificate) (keyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return keyPair{}, fmt.Errorf("generate client key: %w", err)
+		return keyPair{}, fmt.Errorf("generate %s key: %w", kind, err)
 	}
-	serial, err := newSerial()
-	if err != nil {
+	if tmpl.SerialNumber, err = newSerial(); err != nil {
 		return keyPair{}, err
 	}
-	notAfter := now.Add(servingLifetime)
-	if notAfter.After(ca.cert.NotAfter) {
-		notAfter = ca.cert.NotAfter
+	tmpl.NotBefore = now.Add(-backdate)
+	tmpl.NotAfter = now.Add(servingLifetime)
+	if tmpl.NotAfter.After(ca.cert.NotAfter) {
+		tmpl.NotAfter = ca.cert.NotAfter
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    now.Add(-backdate),
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	return sign(tmpl, ca.cert, key, ca.key)
 }
 

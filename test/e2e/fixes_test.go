@@ -85,6 +85,10 @@ func explainAsManager(t *testing.T, c *harness.Cluster, arn string, request ...s
 func explainGolden(t *testing.T, c *harness.Cluster, name, out string) {
 	t.Helper()
 	out = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`).ReplaceAllString(normalize(c, out), "$$TIME")
+	// Whether kube-apiserver may still hold a cached login depends on how
+	// long ago the caller last succeeded, which a loaded machine stretches:
+	// the finding is not part of what the golden file pins.
+	out = regexp.MustCompile(`(?m)^  info KUBE_APISERVER_CACHE: .*\n`).ReplaceAllString(out, "")
 	goldenE2E(t, name, regexp.MustCompile(`version \d+`).ReplaceAllString(out, "version $$N"))
 }
 
