@@ -139,7 +139,22 @@ func waitText(t *testing.T, ctx context.Context, id, text string) {
 // docs/console with KUBEIAM_UPDATE_SCREENSHOTS=1).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	// A page that is still being laid out (a redirect after a form, say)
+	// has no width yet, and Chromium refuses to capture it: retry until the
+	// deadline rather than fail on that moment.
+	var png []byte
+	var err error
+	for deadline := time.Now().Add(browserDeadline); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		png, err = chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil && len(png) > 0 {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
 	dir := os.Getenv(artifactsEnv)
 	if dir == "" {
 		dir = t.TempDir()
