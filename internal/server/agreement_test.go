@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	authnv1 "k8s.io/api/authentication/v1"
@@ -139,25 +138,6 @@ func (d *devServer) signed(t *testing.T, method, target, body string, out any) {
 			t.Fatalf("%s %s: %v: %s", method, target, err, raw)
 		}
 	}
-}
-
-func (d *devServer) creds(t *testing.T, user string) aws.Credentials {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(d.dir, "sts.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := localsts.ParseConfig(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range cfg.Accounts[0].Users {
-		if u.Name == user {
-			return aws.Credentials{AccessKeyID: u.AccessKeys[0].AccessKeyID, SecretAccessKey: u.AccessKeys[0].SecretAccessKey}
-		}
-	}
-	t.Fatalf("no dev user %s", user)
-	return aws.Credentials{}
 }
 
 // authorize sends the SubjectAccessReview kube-apiserver would send for

@@ -1,21 +1,14 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/token"
-	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
 // TestTokenAudiences drives the real server (dev mode): the TokenReview
@@ -60,32 +53,6 @@ func TestTokenAudiences(t *testing.T) {
 			}
 		})
 	}
-}
-
-// tokenFor mints a token for a seeded user and audience.
-func (d *devServer) tokenFor(t *testing.T, user string, aud token.Audience) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(d.dir, "sts.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := localsts.ParseConfig(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range cfg.Accounts[0].Users {
-		if u.Name == user {
-			k := u.AccessKeys[0]
-			tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-				tokengen.Options{ClusterID: DevClusterID, Region: DevRegion, Audience: aud, Now: time.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return tok.Value
-		}
-	}
-	t.Fatalf("no dev user %s", user)
-	return ""
 }
 
 // call sends a bearer-token request to the server's TLS listener.

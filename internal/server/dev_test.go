@@ -16,12 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	authnv1 "k8s.io/api/authentication/v1"
 
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/testutil"
-	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
 // devServer is a running "kubeiam server --dev" on random loopback ports.
@@ -104,32 +102,6 @@ func readEnv(t *testing.T, path string) map[string]string {
 		}
 	}
 	return env
-}
-
-// token mints a token for a seeded user, as "kubeiam token" does.
-func (d *devServer) token(t *testing.T, user string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(d.dir, "sts.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := localsts.ParseConfig(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range cfg.Accounts[0].Users {
-		if u.Name == user {
-			k := u.AccessKeys[0]
-			tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
-				tokengen.Options{ClusterID: d.clusterID, Region: DevRegion, Now: time.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return tok.Value
-		}
-	}
-	t.Fatalf("no dev user %s", user)
-	return ""
 }
 
 func (d *devServer) review(t *testing.T, tok string) authnv1.TokenReview {

@@ -5,9 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -20,7 +18,6 @@ import (
 	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/token"
-	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
 func managerID(t *testing.T, callerARN string) identity.Identity {
@@ -93,22 +90,6 @@ func TestDiagnosisEndpointsNeedAManager(t *testing.T) {
 	}
 }
 
-func (d *devServer) diag(t *testing.T, method, path, token, body string) int {
-	t.Helper()
-	req, err := http.NewRequest(method, d.env["KUBEIAM_WEBHOOK"]+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // assumeRole assumes roleARN as a dev user through the dev server's local STS.
 func (d *devServer) assumeRole(t *testing.T, user, roleARN, session string) aws.Credentials {
 	t.Helper()
@@ -134,14 +115,4 @@ func (d *devServer) assumeRole(t *testing.T, user, roleARN, session string) aws.
 	}
 	c := out.Credentials
 	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
-}
-
-func (d *devServer) apiTokenFor(t *testing.T, c aws.Credentials) string {
-	t.Helper()
-	tok, err := tokengen.Generate(context.Background(), credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
-		tokengen.Options{ClusterID: d.clusterID, Region: DevRegion, Audience: token.AudienceAPI, Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.Value
 }
