@@ -124,6 +124,12 @@ func devConfig(o DevOptions, dir, awsURL, awsAuthFile string) (config.Server, er
 		Managers:           o.Managers,
 		AWSAuth:            config.AWSAuth{File: awsAuthFile},
 	}
+	// The dev server listens on loopback only and is for trying kubeiam by
+	// hand (curl a TokenReview with just its CA): it does not require the
+	// client certificate. Its webhook kubeconfigs still carry one, as a
+	// production server (which requires it by default) expects.
+	off := false
+	cfg.TLS.RequireClientCert = &off
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("dev configuration: %w", err)

@@ -98,7 +98,7 @@ Try it in another shell%[13]s:
   TOKEN=$(AWS_PROFILE=developer %[11]s token -i $KUBEIAM_CLUSTER --token-only)
   curl -s --cacert $KUBEIAM_CA --cert $KUBEIAM_CLIENT_CERT --key $KUBEIAM_CLIENT_KEY $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
   #    → "authenticated":false, "error":"ARN is not mapped"; this server logs "access denied".
-  #    (Without --cert/--key the webhook answers 401: only kube-apiserver's client certificate may call it.)
+  #    (The dev server accepts callers without --cert/--key; a production server answers them 401.)
 
   # 3. Ask kubeiam who you are to the cluster, and why:
   AWS_PROFILE=developer %[11]s whoami
