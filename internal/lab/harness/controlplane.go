@@ -91,6 +91,14 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (_ *ControlPl
 // highly available control plane, and returns the path of its admin
 // kubeconfig.
 func (c *ControlPlane) AddAPIServer(ctx context.Context) (string, error) {
+	path, _, err := c.addAPIServer(ctx, "", "")
+	return path, err
+}
+
+// addAPIServer starts one more kube-apiserver on the same etcd, with the
+// webhook kubeconfigs when they are set (RBAC only when they are empty), and
+// returns the path of its admin kubeconfig and the server.
+func (c *ControlPlane) addAPIServer(ctx context.Context, authnKubeconfig, authzKubeconfig string) (string, *apiServer, error) {
 	c.mu.Lock()
 	c.servers++
 	n := c.servers
@@ -98,15 +106,15 @@ func (c *ControlPlane) AddAPIServer(ctx context.Context) (string, error) {
 	dir := filepath.Join(c.Dir, fmt.Sprintf("kube-apiserver-%d", n))
 	api, err := prepareAPIServer(c.binary, dir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	path := filepath.Join(c.Dir, fmt.Sprintf("admin-%d.kubeconfig", n))
 	err = kubeconfig{cluster: "control-plane", server: api.URL, caPEM: api.TLS.CAPEM, user: AdminUser, token: api.AdminToken}.write(path)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if err := api.start(ctx, c.etcdURL, "", ""); err != nil {
-		return "", err
+	if err := api.start(ctx, c.etcdURL, authnKubeconfig, authzKubeconfig); err != nil {
+		return "", nil, err
 	}
 	c.mu.Lock()
 	c.stops = append(c.stops, api.stop)
@@ -114,7 +122,7 @@ func (c *ControlPlane) AddAPIServer(ctx context.Context) (string, error) {
 		c.firstURL = api.URL
 	}
 	c.mu.Unlock()
-	return path, nil
+	return path, api, nil
 }
 
 // RESTConfig is the admin's client configuration of the first API server.
