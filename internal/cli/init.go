@@ -31,6 +31,9 @@ its authentication and authorization webhooks, before kubeiam first starts:
                                            kube-apiserver presents (mutual TLS)
   authn-webhook.kubeconfig                 for --authentication-token-webhook-config-file
   authz-webhook.kubeconfig                 for --authorization-webhook-config-file
+  binding.key                              the key that ties each authorization check to
+                                           the token review it follows (keep it secret;
+                                           replicas behind one URL need the same one)
 
 The kubeconfigs point at --server-url, the URL kube-apiserver reaches kubeiam at, and
 carry the CA and the client certificate. "kubeiam server" started later on the same

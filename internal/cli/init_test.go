@@ -27,9 +27,10 @@ import (
 )
 
 // stateFiles are the files init writes that kube-apiserver's flags point
-// at, directly or through the kubeconfigs.
+// at, directly or through the kubeconfigs, and the binding key that
+// replicas sharing the directory must share.
 var stateFiles = []string{"authn-webhook.kubeconfig", "authz-webhook.kubeconfig", "tls/ca.crt", "tls/tls.crt", "tls/tls.key",
-	"tls/client-ca.crt", "tls/kube-apiserver-client.crt", "tls/kube-apiserver-client.key"}
+	"tls/client-ca.crt", "tls/kube-apiserver-client.crt", "tls/kube-apiserver-client.key", "binding.key"}
 
 func readFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()

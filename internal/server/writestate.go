@@ -114,6 +114,14 @@ func WriteState(o StateOptions) (State, error) {
 		}
 	}
 	if o.Record {
+		// The key that binds a token review to the authorization checks
+		// of the same user (see bindingKey) is written now too, so that
+		// replicas given copies of this directory share it: with
+		// kube-apiserver reaching them through one Service URL, one
+		// replica may review the token and another authorize it.
+		if _, err := bindingKey(o.Dir); err != nil {
+			return State{}, err
+		}
 		data, _ := json.MarshalIndent(initRecord{ServerURL: o.ServerURL, Hosts: o.Hosts}, "", "  ")
 		if err := os.WriteFile(filepath.Join(o.Dir, initRecordFile), append(data, '\n'), 0o600); err != nil {
 			return State{}, fmt.Errorf("record init choices: %w", err)
