@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools e2e-tools bench bench-server fuzz fuzz-short clean generate image
+.PHONY: all build test unit lint tools e2e-tools bench bench-server bench-store fuzz fuzz-short clean generate image
 
 all: build
 
@@ -42,6 +42,12 @@ bench:
 ## bench-server: the webhook benchmark harness (warm, cold, baseline, mappings).
 bench-server:
 	$(GO) run ./bench/authbench
+
+## bench-store: warm TokenReview throughput on the kubernetes store against
+## the embedded bolt store, as separate kubeiam processes on a real
+## kube-apiserver (needs "make tools e2e-tools").
+bench-store: tools e2e-tools
+	$(GO) run ./bench/storebench
 
 ## fuzz: a fuzzing pass over every fuzz target (FUZZTIME=30s per target;
 ## FUZZMINIMIZETIME bounds the minimisation of each new input).

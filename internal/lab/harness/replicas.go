@@ -51,8 +51,9 @@ type HAOptions struct {
 	Kubeiam string
 	// CRDDir holds the kubeiam.io CRDs (deploy/base/crds); required.
 	CRDDir string
-	// Replicas is how many kubeiam replicas, each with a kube-apiserver of
-	// its own, to start; 2 when zero.
+	// Replicas is how many kubeiam replicas on the kubernetes store, each
+	// with a kube-apiserver of its own, StartHA starts; AddReplica adds
+	// more.
 	Replicas int
 	// ClusterID is DefaultClusterID when empty.
 	ClusterID string
@@ -67,6 +68,11 @@ type Replica struct {
 	URL string
 	// CAFile is the CA of its serving certificate.
 	CAFile string
+	// ClientCertFile and ClientKeyFile are the client certificate its
+	// kube-apiserver presents to the webhooks (mutual TLS).
+	ClientCertFile, ClientKeyFile string
+	// Store is "kubernetes" or "bolt".
+	Store string
 	// APIServerURL is its kube-apiserver's https URL.
 	APIServerURL string
 	// AdminKubeconfig is the static-token admin of its kube-apiserver, the
@@ -90,9 +96,6 @@ type Replica struct {
 func StartHA(ctx context.Context, o HAOptions) (_ *HA, err error) {
 	if o.Kubeiam == "" || o.CRDDir == "" {
 		return nil, errors.New("harness: HAOptions.Kubeiam and CRDDir are required")
-	}
-	if o.Replicas == 0 {
-		o.Replicas = 2
 	}
 	if o.ClusterID == "" {
 		o.ClusterID = DefaultClusterID
@@ -118,11 +121,9 @@ func StartHA(ctx context.Context, o HAOptions) (_ *HA, err error) {
 		return nil, err
 	}
 	for i := 0; i < o.Replicas; i++ {
-		r, err := h.addReplica(ctx, string(rune('a'+i)))
-		if err != nil {
+		if _, err := h.AddReplica(ctx, string(rune('a'+i)), "kubernetes"); err != nil {
 			return nil, err
 		}
-		h.Replicas = append(h.Replicas, r)
 	}
 	return h, nil
 }
@@ -150,18 +151,34 @@ func (h *HA) startSTS() error {
 	return nil
 }
 
-// addReplica prepares the replica's state with "kubeiam init", starts its
+// AddReplica prepares a replica's state with "kubeiam init", starts its
 // kube-apiserver with the webhook kubeconfigs init wrote, then the replica
-// itself.
-func (h *HA) addReplica(ctx context.Context, name string) (*Replica, error) {
+// itself, on store "kubernetes" (the shared kubeiam.io resources) or "bolt"
+// (an embedded store of its own, for comparisons), and appends it to
+// Replicas.
+func (h *HA) AddReplica(ctx context.Context, name, store string) (*Replica, error) {
+	r, err := h.addReplica(ctx, name, store)
+	if err != nil {
+		return nil, err
+	}
+	h.Replicas = append(h.Replicas, r)
+	return r, nil
+}
+
+func (h *HA) addReplica(ctx context.Context, name, store string) (*Replica, error) {
+	if store != "kubernetes" && store != "bolt" {
+		return nil, fmt.Errorf("replica %s: store %q: want kubernetes or bolt", name, store)
+	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	r := &Replica{Name: name, dir: filepath.Join(h.Dir, "kubeiam-"+name), kubeconfigs: map[string]string{}}
+	r := &Replica{Name: name, Store: store, dir: filepath.Join(h.Dir, "kubeiam-"+name), kubeconfigs: map[string]string{}}
 	r.stateDir = filepath.Join(r.dir, "state")
 	r.URL = loopbackURL("https", port)
 	r.CAFile = filepath.Join(r.stateDir, "tls", "ca.crt")
+	r.ClientCertFile = filepath.Join(r.stateDir, "tls", "kube-apiserver-client.crt")
+	r.ClientKeyFile = filepath.Join(r.stateDir, "tls", "kube-apiserver-client.key")
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("replica %s: %w", name, err)
 	}
@@ -182,7 +199,7 @@ func (h *HA) addReplica(ctx context.Context, name string) (*Replica, error) {
 		"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		"--state-dir", r.stateDir, "--sts-endpoint", h.STSURL,
 		"--cluster-creator-arn", creator.ARN,
-		"--store", "kubernetes", "--kubeconfig", admin,
+		"--store", store, "--kubeconfig", admin,
 		"--log-format", "json",
 	}
 	r.env = append(minimalEnv(), "HOME="+r.dir)
