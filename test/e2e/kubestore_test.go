@@ -13,23 +13,30 @@ import (
 	"github.com/kubeiam/kubeiam/internal/localsts"
 )
 
-// kubeStoreCluster starts a control plane of the test's own whose kubeiam
-// keeps its state in kubeiam.io resources ("--store kubernetes").
-func kubeStoreCluster(t *testing.T) *harness.Cluster {
+// ownControlPlaneParts returns the kube-apiserver and etcd binaries and the
+// CRD directory, for a test that starts a control plane of its own; it
+// skips or fails exactly like the shared tests, and builds kubeiam.
+func ownControlPlaneParts(t *testing.T) (apiserver, etcd, crds string) {
 	t.Helper()
-	cluster(t) // skips or fails exactly like the shared tests, and builds kubeiam
+	cluster(t)
 	apiserver, err := harness.KubeAPIServerPath(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	etcd, err := exec.LookPath("etcd")
-	if err != nil {
+	if etcd, err = exec.LookPath("etcd"); err != nil {
 		t.Fatal(err)
 	}
-	crds, err := filepath.Abs(filepath.Join("..", "..", "deploy", "base", "crds"))
-	if err != nil {
+	if crds, err = filepath.Abs(filepath.Join("..", "..", "deploy", "base", "crds")); err != nil {
 		t.Fatal(err)
 	}
+	return apiserver, etcd, crds
+}
+
+// kubeStoreCluster starts a control plane of the test's own whose kubeiam
+// keeps its state in kubeiam.io resources ("--store kubernetes").
+func kubeStoreCluster(t *testing.T) *harness.Cluster {
+	t.Helper()
+	apiserver, etcd, crds := ownControlPlaneParts(t)
 	c, err := harness.Start(context.Background(), harness.Options{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd,
 		Kubeiam: kubeiamBinary(), CRDDir: crds})
 	if err != nil {

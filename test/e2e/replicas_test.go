@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -30,19 +28,7 @@ import (
 // replicas").
 func haCluster(t *testing.T) *harness.HA {
 	t.Helper()
-	cluster(t) // skips or fails exactly like the shared tests, and builds kubeiam
-	apiserver, err := harness.KubeAPIServerPath(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	etcd, err := exec.LookPath("etcd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds, err := filepath.Abs(filepath.Join("..", "..", "deploy", "base", "crds"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	apiserver, etcd, crds := ownControlPlaneParts(t)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	h, err := harness.StartHA(ctx, harness.HAOptions{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd,
