@@ -49,17 +49,19 @@ func ValidateUsername(u string) error {
 	if err := checkTemplate(u); err != nil {
 		return newError(InvalidParameterException, "The username %q is invalid: %s", u, err).withCause(err)
 	}
-	if v, ok := sessionTemplateWithoutColon(u); ok {
+	if v, ok := SessionNameWithoutColon(u); ok {
 		return newError(InvalidParameterException, "The username %s is invalid, it must include a colon before {{%s}}", u, v)
 	}
 	return nil
 }
 
-// sessionTemplateWithoutColon returns the session name template u uses
-// with no colon anywhere before it, if any. The colon keeps a session name
+// SessionNameWithoutColon returns the session name template ("SessionName"
+// or "SessionNameRaw") u uses with no colon anywhere before it, if any:
+// the EKS rule ValidateUsername enforces, for callers that explain it in
+// their own words. The colon keeps a session name
 // from forming a username on its own: with "{{SessionName}}" alone, a
 // session named "system:admin" would become that user.
-func sessionTemplateWithoutColon(u string) (string, bool) {
+func SessionNameWithoutColon(u string) (string, bool) {
 	first, name := -1, ""
 	for _, v := range []string{awsauth.VarSessionName, awsauth.VarSessionNameRaw} {
 		if i := strings.Index(u, "{{"+v+"}}"); i >= 0 && (first < 0 || i < first) {

@@ -385,6 +385,12 @@ func migrateReport(ctx context.Context, d migrateDeps, c *eks.Client, o *migrate
 		for _, it := range red {
 			fmt.Fprintf(d.Out, "  kubeiam aws-auth remove --arn %s\n", it.Mapping.ARN)
 		}
+		if o.final && !p.Complete() {
+			// A blank line ends the list, so that the refusal printed next
+			// (on stderr, often the same terminal) does not read as one of
+			// its commands.
+			fmt.Fprintln(d.Out)
+		}
 	}
 	if !o.final {
 		if p.Complete() {
