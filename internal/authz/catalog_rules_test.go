@@ -233,3 +233,31 @@ func TestUnpublishedPolicyReason(t *testing.T) {
 		t.Fatal("UnpublishedPolicy misclassifies")
 	}
 }
+
+// Every policy has its own privilege rank, so that the Decision's choice
+// among several covering grants never depends on their order: ClusterAdmin
+// first, the narrow node policies last.
+func TestPrivilegeRanks(t *testing.T) {
+	order := []string{ClusterAdminPolicyName, AdminPolicyName, EditPolicyName, AdminViewPolicyName, ViewPolicyName, HybridPolicyName, AutoNodePolicyName}
+	for i, name := range order {
+		if got := privilegeRank(name); got != i {
+			t.Errorf("privilegeRank(%s) = %d, want %d", name, got, i)
+		}
+	}
+	if len(order) != len(Catalog()) || privilegeRank("AmazonEKSMadeUpPolicy") != len(order) {
+		t.Errorf("ranks do not cover the catalog, or an unknown name does not rank last")
+	}
+	// list nodes: Hybrid, AdminView and ClusterAdmin all cover it; the
+	// Decision names the most privileged, whatever the order of grants.
+	nodes := Attributes{User: "u", Verb: "list", Resource: "nodes", ResourceRequest: true}
+	cluster := Scope{Type: ScopeCluster}
+	grants := []Grant{{PolicyARN: HybridPolicyARN, Scope: cluster}, {PolicyARN: AdminViewPolicyARN, Scope: cluster}}
+	if d := Authorize(grants, nodes); d.PolicyARN != AdminViewPolicyARN {
+		t.Errorf("decision names %s, want AdminView", d.PolicyARN)
+	}
+	grants = append(grants, Grant{PolicyARN: ClusterAdminPolicyARN, Scope: cluster})
+	slices.Reverse(grants)
+	if d := Authorize(grants, nodes); d.PolicyARN != ClusterAdminPolicyARN {
+		t.Errorf("decision names %s, want ClusterAdmin", d.PolicyARN)
+	}
+}
