@@ -97,7 +97,7 @@ func (z *Authorizer) Authorize(grants []Grant, a Attributes) Decision {
 		if !ok || !rulesAllow(p.Rules, r) {
 			continue
 		}
-		c := candidate{grant: g, name: p.Name, rank: privilegeRank(p.Name), pattern: pattern}
+		c := candidate{grant: g, name: p.Name, rank: p.rank, pattern: pattern}
 		if !found || c.before(&best) {
 			best, found = c, true
 		}

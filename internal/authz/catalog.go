@@ -57,6 +57,9 @@ type Policy struct {
 	// such a policy where EKS does, so that the same API calls work, and
 	// says that the policy grants nothing here wherever it is shown.
 	RulesUnpublished bool
+
+	// rank is the policy's privilege rank (see policyDef.rank).
+	rank int
 }
 
 // policyDef is one row of the catalog.
@@ -112,25 +115,13 @@ func UnpublishedPolicy(policyARN string) bool {
 	return ok && slices.Contains(unpublishedPolicies(), name)
 }
 
-// privilegeRank returns the rank of a policy name (see policyDef.rank);
-// unknown names rank last.
-func privilegeRank(name string) int {
-	defs := catalogDefs()
-	for _, d := range defs {
-		if d.name == name {
-			return d.rank
-		}
-	}
-	return len(defs)
-}
-
 // Catalog returns the managed access policies kubeiam implements, sorted by
 // name. Each call builds fresh values; callers may modify them.
 func Catalog() []Policy {
 	defs := catalogDefs()
 	policies := make([]Policy, 0, len(defs))
 	for _, d := range defs {
-		p := Policy{ARN: policyARNPrefix + d.name, Name: d.name, Description: d.description, RulesUnpublished: d.rules == nil}
+		p := Policy{ARN: policyARNPrefix + d.name, Name: d.name, Description: d.description, RulesUnpublished: d.rules == nil, rank: d.rank}
 		if d.rules != nil {
 			p.Rules = d.rules()
 		}
