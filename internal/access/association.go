@@ -24,16 +24,28 @@ func (a AccessPolicyAssociation) Clone() AccessPolicyAssociation {
 	return a
 }
 
-// ValidateAssociation checks AssociateAccessPolicy for entry: the entry is
-// STANDARD (node entries have fixed permissions), the policy is one kubeiam
-// implements, in the entry's partition, and the scope is valid.
+// ValidateAssociation checks AssociateAccessPolicy for entry: the policy is
+// one kubeiam implements, in the entry's partition; the entry's type takes
+// it (see checkPolicyForType); and the scope is valid.
+//
+// A policy ARN kubeiam does not know is a ResourceNotFoundException, EKS's
+// error for a resource that does not exist (EKS API reference,
+// AssociateAccessPolicy, Errors), never an association that grants nothing.
 func ValidateAssociation(entry AccessEntry, policyARN string, scope authz.Scope) error {
-	if entry.Type != EntryStandard {
-		return errNotStandard()
+	p, ok := authz.LookupPolicy(policyARN)
+	if ok && policyPartition(policyARN) != entryPartition(entry) {
+		ok = false
 	}
-	if _, ok := authz.LookupPolicy(policyARN); !ok || policyPartition(policyARN) != entryPartition(entry) {
+	if !ok && authz.UnpublishedPolicy(policyARN) {
+		return newError(ResourceNotFoundException,
+			"The specified policyArn %s could not be found: kubeiam does not implement it, because Amazon EKS does not publish its Kubernetes permissions. You can view the available access policies with 'list-access-policies'.", policyARN)
+	}
+	if !ok {
 		return newError(ResourceNotFoundException,
 			"The specified policyArn %s could not be found. You can view the available access policies with 'list-access-policies'.", policyARN)
+	}
+	if err := checkPolicyForType(entry.Type, p.Name); err != nil {
+		return err
 	}
 	if err := authz.ValidateScope(scope); err != nil {
 		detail := strings.TrimPrefix(err.Error(), authz.ErrInvalidScope.Error()+": ")
@@ -95,4 +107,27 @@ func entryPartition(e AccessEntry) string {
 		return ""
 	}
 	return p.Partition
+}
+
+// checkPolicyForType enforces which access entry types take which policies.
+// EKS user guide, "Associate access policies with access entries": access
+// policies are for STANDARD entries, EKS grants the node types what they
+// need itself. The exception is EKS Auto Mode ("Create a node class":
+// a custom node role needs an access entry of type EC2 with
+// AmazonEKSAutoNodePolicy), which is the one policy an EC2 entry takes and,
+// being a node policy, not one for STANDARD entries.
+func checkPolicyForType(t EntryType, policyName string) error {
+	switch {
+	case t == EntryEC2 && policyName != authz.AutoNodePolicyName:
+		return newError(InvalidParameterException,
+			"Access entries of type EC2 accept only the %s access policy.", authz.AutoNodePolicyName)
+	case t == EntryEC2:
+		return nil
+	case t != EntryStandard:
+		return errNotStandard()
+	case policyName == authz.AutoNodePolicyName:
+		return newError(InvalidParameterException,
+			"The %s access policy can only be associated with access entries of type EC2.", authz.AutoNodePolicyName)
+	}
+	return nil
 }

@@ -54,6 +54,8 @@ func TestValidateAssociation(t *testing.T) {
 			"The specified accessScope is invalid: namespace \"Dev\"..."},
 		{"unknown scope type", dev, authz.ViewPolicyARN, authz.Scope{Type: "account"}, InvalidParameterException,
 			`The specified accessScope is invalid: unknown scope type "account".`},
+		{"policy EKS does not publish", dev, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSSecretReaderPolicy", cluster, ResourceNotFoundException,
+			"The specified policyArn arn:aws:eks::aws:cluster-access-policy/AmazonEKSSecretReaderPolicy could not be found: kubeiam does not implement it..."},
 		{"node entry", node, authz.ViewPolicyARN, cluster, InvalidParameterException,
 			`This operation can only be performed on Access Entries with a type of "STANDARD".`},
 	}

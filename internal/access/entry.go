@@ -29,28 +29,45 @@ const (
 	EntryFargateLinux EntryType = "FARGATE_LINUX"
 	// EntryHybridLinux is for the IAM roles of hybrid nodes.
 	EntryHybridLinux EntryType = "HYBRID_LINUX"
-	// EntryEC2 is for EKS Auto Mode node roles. kubeiam accepts it for API
-	// compatibility, but implements no AmazonEKSAutoNodePolicy, so such an
-	// entry only authenticates: its username has only what RBAC binds to it.
+	// EntryEC2 is for EKS Auto Mode node roles. It takes one access policy,
+	// AmazonEKSAutoNodePolicy, whose rules EKS does not publish: in kubeiam
+	// such an entry only authenticates, and its username has only what RBAC
+	// binds to it.
 	EntryEC2 EntryType = "EC2"
+	// EntryHyperPodLinux is for the instance roles of SageMaker HyperPod
+	// clusters that EKS orchestrates.
+	EntryHyperPodLinux EntryType = "HYPERPOD_LINUX"
 )
+
+// EntryTypes returns every access entry type, in the order the EKS API
+// reference (CreateAccessEntry, type) lists them.
+func EntryTypes() []EntryType {
+	return []EntryType{EntryStandard, EntryFargateLinux, EntryEC2Linux, EntryEC2Windows, EntryEC2, EntryHybridLinux, EntryHyperPodLinux}
+}
 
 // ParseEntryType parses an access entry type; the empty string is STANDARD,
 // as in CreateAccessEntry.
 func ParseEntryType(s string) (EntryType, error) {
-	switch t := EntryType(s); t {
-	case "":
+	if s == "" {
 		return EntryStandard, nil
-	case EntryStandard, EntryEC2Linux, EntryEC2Windows, EntryFargateLinux, EntryHybridLinux, EntryEC2:
-		return t, nil
 	}
-	return "", newError(InvalidParameterException,
-		"The type %q is invalid, it must be one of STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, EC2.", s)
+	names := make([]string, 0, len(EntryTypes()))
+	for _, t := range EntryTypes() {
+		if string(t) == s {
+			return t, nil
+		}
+		names = append(names, string(t))
+	}
+	return "", newError(InvalidParameterException, "The type %q is invalid, it must be one of %s.", s, strings.Join(names, ", "))
 }
 
 // nodeUsername and nodeGroups are what EKS gives node entries, which take no
-// custom username or groups. The templates are expanded at authentication:
-// {{EC2PrivateDNSName}} from the instance, {{SessionName}} from the session.
+// custom username or groups (EKS user guide, "Create access entries": the
+// table of usernames EKS sets). The templates are expanded at
+// authentication: {{EC2PrivateDNSName}} from the instance, {{SessionName}}
+// from the session. EKS does not document the identity of HYPERPOD_LINUX
+// entries; HyperPod instances are EC2 instances, so kubeiam gives them the
+// EC2_LINUX one.
 func nodeUsername(t EntryType) string {
 	switch t {
 	case EntryFargateLinux, EntryHybridLinux:
@@ -61,7 +78,7 @@ func nodeUsername(t EntryType) string {
 
 func nodeGroups(t EntryType) []string {
 	switch t {
-	case EntryEC2Linux, EntryHybridLinux:
+	case EntryEC2Linux, EntryHybridLinux, EntryHyperPodLinux:
 		return []string{"system:nodes"}
 	case EntryEC2Windows:
 		// kube-proxy on Windows runs with the node's identity.
@@ -149,6 +166,13 @@ func NewEntry(req CreateEntryRequest, clusterName, region, accountID string, now
 	if err := checkPartition(p, region); err != nil {
 		return AccessEntry{}, err
 	}
+	// EKS user guide, "Create access entries": "If the type of the access
+	// entry is anything other than STANDARD, the ARN must be in the same AWS
+	// account that your cluster is in."
+	if t != EntryStandard && p.Account != accountID {
+		return AccessEntry{}, invalidPrincipal(fmt.Sprintf(
+			"Access entries of type %s must be for a role in the cluster's account, %s, not %s.", t, accountID, p.Account))
+	}
 	e := AccessEntry{
 		ClusterName:  clusterName,
 		PrincipalARN: req.PrincipalARN,
@@ -161,7 +185,7 @@ func NewEntry(req CreateEntryRequest, clusterName, region, accountID string, now
 			return AccessEntry{}, err
 		}
 		if e.Username = defaultUsername(p, t); req.Username != "" {
-			if err := validateUsername(req.Username); err != nil {
+			if err := ValidateUsername(req.Username); err != nil {
 				return AccessEntry{}, err
 			}
 			e.Username = req.Username
@@ -291,7 +315,7 @@ func UpdateEntry(existing AccessEntry, req UpdateEntryRequest, now time.Time) (A
 			}
 			e.Username = defaultUsername(p, e.Type)
 		} else {
-			if err := validateUsername(*req.Username); err != nil {
+			if err := ValidateUsername(*req.Username); err != nil {
 				return AccessEntry{}, err
 			}
 			e.Username = *req.Username

@@ -43,6 +43,8 @@ func TestNewEntryDefaults(t *testing.T) {
 			"system:node:{{SessionName}}", []string{"system:nodes"}, EntryHybridLinux, "role/111122223333/Hybrid"},
 		{"EC2 (Auto Mode)", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/Auto", Type: EntryEC2},
 			"system:node:{{EC2PrivateDNSName}}", nil, EntryEC2, "role/111122223333/Auto"},
+		{"HYPERPOD_LINUX", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/HyperPod", Type: EntryHyperPodLinux},
+			"system:node:{{EC2PrivateDNSName}}", []string{"system:nodes"}, EntryHyperPodLinux, "role/111122223333/HyperPod"},
 	}
 	idPattern := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
 	for _, tt := range tests {
@@ -103,7 +105,7 @@ func TestNewEntryRejects(t *testing.T) {
 		{"service-linked role", CreateEntryRequest{PrincipalARN: "arn:aws:iam::111122223333:role/aws-service-role/emr-containers.amazonaws.com/AWSServiceRoleForAmazonEMRContainers"},
 			InvalidParameterException, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role"},
 		{"unknown type", CreateEntryRequest{PrincipalARN: role, Type: "EC2_MAC"}, InvalidParameterException,
-			`The type "EC2_MAC" is invalid, it must be one of STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, EC2.`},
+			`The type "EC2_MAC" is invalid, it must be one of STANDARD, FARGATE_LINUX, EC2_LINUX, EC2_WINDOWS, EC2, HYBRID_LINUX, HYPERPOD_LINUX.`},
 		{"lowercase type", CreateEntryRequest{PrincipalARN: role, Type: "standard"}, InvalidParameterException, `The type "standard" is invalid...`},
 		{"system:masters group", CreateEntryRequest{PrincipalARN: role, KubernetesGroups: []string{"devs", "system:masters"}}, InvalidParameterException,
 			"The kubernetes group name system:masters is invalid, it cannot start with system:"},
@@ -331,7 +333,7 @@ func FuzzNewEntry(f *testing.F) {
 // template variable, and names that only contain reserved words later on.
 func TestNewEntryAcceptsKnownTemplates(t *testing.T) {
 	role := "arn:aws:iam::111122223333:role/Dev"
-	for _, name := range []string{"{{SessionName}}", "dev:{{AccountID}}:{{SessionNameRaw}}", "{{AccessKeyID}}", "node-{{EC2PrivateDNSName}}",
+	for _, name := range []string{":{{SessionName}}", "dev:{{AccountID}}:{{SessionNameRaw}}", "{{AccessKeyID}}", "node-{{EC2PrivateDNSName}}",
 		"team:system:x", "my-eks:admins", "ünïcode"} {
 		if _, err := NewEntry(CreateEntryRequest{PrincipalARN: role, Username: name, KubernetesGroups: []string{name}}, testCluster, testRegion, testAccount, t0); err != nil {
 			t.Errorf("%q: %v", name, err)

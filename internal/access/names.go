@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kubeiam/kubeiam/internal/awsauth"
 )
 
 // reservedPrefixes are the prefixes EKS refuses at the start of custom
@@ -26,8 +28,15 @@ func reservedPrefix(s string) string {
 	return ""
 }
 
-// validateUsername checks a custom Kubernetes username.
-func validateUsername(u string) error {
+// ValidateUsername checks a custom access entry username as EKS does (EKS
+// user guide, "Set a custom username for EKS access entries" and "Create
+// access entries"): it cannot start with system:, eks:, aws:, amazon: or
+// iam:, and one that uses {{SessionName}} or {{SessionNameRaw}} must have a
+// colon before it ("admin:{{SessionName}}", ":john{{SessionName}}"; not
+// "john{{SessionName}}"). kubeiam also refuses white space at either end,
+// control characters and templates the authenticator cannot expand. The CLI
+// runs it before sending, so that both say the same.
+func ValidateUsername(u string) error {
 	if strings.TrimSpace(u) != u || !utf8.ValidString(u) {
 		return newError(InvalidParameterException, "The username %q is invalid, it cannot have leading or trailing white space.", u)
 	}
@@ -40,7 +49,29 @@ func validateUsername(u string) error {
 	if err := checkTemplate(u); err != nil {
 		return newError(InvalidParameterException, "The username %q is invalid: %s", u, err).withCause(err)
 	}
+	if v, ok := SessionNameWithoutColon(u); ok {
+		return newError(InvalidParameterException, "The username %s is invalid, it must include a colon before {{%s}}", u, v)
+	}
 	return nil
+}
+
+// SessionNameWithoutColon returns the session name template ("SessionName"
+// or "SessionNameRaw") u uses with no colon anywhere before it, if any:
+// the EKS rule ValidateUsername enforces, for callers that explain it in
+// their own words. The colon keeps a session name
+// from forming a username on its own: with "{{SessionName}}" alone, a
+// session named "system:admin" would become that user.
+func SessionNameWithoutColon(u string) (string, bool) {
+	first, name := -1, ""
+	for _, v := range []string{awsauth.VarSessionName, awsauth.VarSessionNameRaw} {
+		if i := strings.Index(u, "{{"+v+"}}"); i >= 0 && (first < 0 || i < first) {
+			first, name = i, v
+		}
+	}
+	if first < 0 || strings.Contains(u[:first], ":") {
+		return "", false
+	}
+	return name, true
 }
 
 // validateGroups checks the custom Kubernetes groups of a STANDARD entry and

@@ -21,6 +21,7 @@ const (
 	viewPol   = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 	adminPol  = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 	unknownPl = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSNoSuchPolicy"
+	autoPol   = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy"
 )
 
 // entry returns a valid AccessEntry for principal, named as it must be,
@@ -49,7 +50,7 @@ func TestAccessEntryCreate(t *testing.T) {
 	}{
 		{"standard entry with groups and a view policy", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) {
 			s.KubernetesGroups = []string{"devs"}
-			s.Username = "dev-{{SessionName}}"
+			s.Username = "dev:{{SessionName}}"
 			s.AccessPolicies = []v1alpha1.AccessPolicy{{PolicyARN: viewPol, AccessScope: ns("dev", "dev-*")}}
 		}), ""},
 		{"empty type is STANDARD", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Type = "" }), ""},
@@ -111,6 +112,24 @@ func TestAccessEntryCreate(t *testing.T) {
 		{"namespace scope without namespaces", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) {
 			s.AccessPolicies = []v1alpha1.AccessPolicy{{PolicyARN: viewPol, AccessScope: ns()}}
 		}), "The specified accessScope is invalid"},
+		// What CEL cannot check: the EKS username, entry type and account
+		// rules (internal/access), held to here as in CreateAccessEntry.
+		{"{{SessionName}} without a colon before it", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Username = "dev{{SessionName}}" }),
+			"InvalidParameterException: The username dev{{SessionName}} is invalid, it must include a colon before {{SessionName}}"},
+		{"node entry of another account", entry(t, "arn:aws:iam::444455556666:role/NodeRole", func(s *v1alpha1.AccessEntrySpec) { s.Type = "EC2_LINUX" }),
+			"Access entries of type EC2_LINUX must be for a role in the cluster's account, 111122223333, not 444455556666."},
+		{"HyperPod entry", entry(t, nodeRole, func(s *v1alpha1.AccessEntrySpec) { s.Type = "HYPERPOD_LINUX" }), ""},
+		{"Auto Mode entry with its node policy", entry(t, nodeRole, func(s *v1alpha1.AccessEntrySpec) {
+			s.Type = "EC2"
+			s.AccessPolicies = []v1alpha1.AccessPolicy{{PolicyARN: autoPol, AccessScope: cluster}}
+		}), ""},
+		{"Auto Mode entry with another policy", entry(t, nodeRole, func(s *v1alpha1.AccessEntrySpec) {
+			s.Type = "EC2"
+			s.AccessPolicies = []v1alpha1.AccessPolicy{{PolicyARN: viewPol, AccessScope: cluster}}
+		}), "Access entries of type EC2 accept only the AmazonEKSAutoNodePolicy access policy."},
+		{"node policy on a standard entry", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) {
+			s.AccessPolicies = []v1alpha1.AccessPolicy{{PolicyARN: autoPol, AccessScope: cluster}}
+		}), "can only be associated with access entries of type EC2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,8 +102,23 @@ func TestAWSCLIAcceptance(t *testing.T) {
 			}
 		}},
 		{"list-access-policies", []string{"eks", "list-access-policies"}, func(t *testing.T, out map[string]any) {
-			if list, _ := out["accessPolicies"].([]any); len(list) != 5 {
-				t.Errorf("accessPolicies = %v", out)
+			// The whole catalog, by name: the policies whose rules the EKS
+			// user guide publishes, and AmazonEKSAutoNodePolicy for EC2
+			// (Auto Mode) entries.
+			var got []string
+			list, _ := out["accessPolicies"].([]any)
+			for _, p := range list {
+				m, _ := p.(map[string]any)
+				name, _ := m["name"].(string)
+				if m["arn"] != "arn:aws:eks::aws:cluster-access-policy/"+name {
+					t.Errorf("policy %v: arn does not end in its name", m)
+				}
+				got = append(got, name)
+			}
+			want := []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
+				"AmazonEKSEditPolicy", "AmazonEKSHybridPolicy", "AmazonEKSViewPolicy"}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("accessPolicies = %v, want %v", got, want)
 			}
 		}},
 		{"delete-access-entry", append([]string{"eks", "delete-access-entry", "--principal-arn", developerARN}, cluster...), func(*testing.T, map[string]any) {}},
@@ -129,12 +144,78 @@ func TestAWSCLIAcceptance(t *testing.T) {
 			t.Errorf("ok=%v stderr=%s", ok, stderr)
 		}
 	})
+	t.Run("policies, entry types and usernames", func(t *testing.T) {
+		awsCLIEntryRules(t, f, home)
+	})
 	t.Run("missing entry", func(t *testing.T) {
 		_, stderr, ok := runAWS(t, f, home, "creator", append([]string{"eks", "describe-access-entry", "--principal-arn", developerARN}, cluster...)...)
 		if ok || !strings.Contains(stderr, "An error occurred (ResourceNotFoundException) when calling the DescribeAccessEntry operation: The specified principalArn could not be found") {
 			t.Errorf("ok=%v stderr=%s", ok, stderr)
 		}
 	})
+}
+
+// awsCLIEntryRules checks, with the AWS CLI, what EKS refuses and accepts
+// about policies, entry types and custom usernames, error type included.
+func awsCLIEntryRules(t *testing.T, f *fixture, home string) {
+	const policyPrefix = "arn:aws:eks::aws:cluster-access-policy/"
+	cluster := []string{"--cluster-name", testCluster}
+	aws := func(args ...string) (string, string, bool) {
+		return runAWS(t, f, home, "creator", append(append([]string{"eks"}, args...), cluster...)...)
+	}
+	refused := func(what, op, errType, message string, args ...string) {
+		t.Helper()
+		_, stderr, ok := aws(args...)
+		want := "An error occurred (" + errType + ") when calling the " + op + " operation: " + message
+		if ok || !strings.Contains(stderr, want) {
+			t.Errorf("%s: ok=%v stderr=%s\nwant %s", what, ok, stderr, want)
+		}
+	}
+	succeeded := func(what string, args ...string) string {
+		t.Helper()
+		stdout, stderr, ok := aws(args...)
+		if !ok {
+			t.Fatalf("%s: %s", what, stderr)
+		}
+		return stdout
+	}
+	refused("username without a colon", "CreateAccessEntry", "InvalidParameterException",
+		"The username admin{{SessionName}} is invalid, it must include a colon before {{SessionName}}",
+		"create-access-entry", "--principal-arn", adminRoleARN, "--username", "admin{{SessionName}}")
+	refused("reserved username", "CreateAccessEntry", "InvalidParameterException", "The username amazon:admin is invalid, it cannot start with amazon:",
+		"create-access-entry", "--principal-arn", adminRoleARN, "--username", "amazon:admin")
+	if out := succeeded("username with a colon", "create-access-entry", "--principal-arn", adminRoleARN, "--username", "admin:{{SessionName}}"); !strings.Contains(out, `"username": "admin:{{SessionName}}"`) {
+		t.Errorf("create-access-entry: %s", out)
+	}
+	refused("unknown policy", "AssociateAccessPolicy", "ResourceNotFoundException",
+		"The specified policyArn "+policyPrefix+"AmazonEKSMadeUpPolicy could not be found.",
+		"associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSMadeUpPolicy", "--access-scope", "type=cluster")
+	refused("policy without published rules", "AssociateAccessPolicy", "ResourceNotFoundException",
+		"The specified policyArn "+policyPrefix+"AmazonEKSSecretReaderPolicy could not be found: kubeiam does not implement it",
+		"associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSSecretReaderPolicy", "--access-scope", "type=cluster")
+	succeeded("hybrid policy", "associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSHybridPolicy", "--access-scope", "type=cluster")
+	succeeded("delete", "delete-access-entry", "--principal-arn", adminRoleARN)
+
+	// An EKS Auto Mode node role: type EC2, AmazonEKSAutoNodePolicy only.
+	if out := succeeded("EC2 entry", "create-access-entry", "--principal-arn", adminRoleARN, "--type", "EC2"); !strings.Contains(out, `"type": "EC2"`) {
+		t.Errorf("create-access-entry --type EC2: %s", out)
+	}
+	succeeded("Auto Mode node policy", "associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSAutoNodePolicy", "--access-scope", "type=cluster")
+	refused("other policy on an EC2 entry", "AssociateAccessPolicy", "InvalidParameterException",
+		"Access entries of type EC2 accept only the AmazonEKSAutoNodePolicy access policy.",
+		"associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", viewPolicyARN, "--access-scope", "type=cluster")
+	succeeded("delete", "delete-access-entry", "--principal-arn", adminRoleARN)
+
+	if out := succeeded("HyperPod entry", "create-access-entry", "--principal-arn", adminRoleARN, "--type", "HYPERPOD_LINUX"); !strings.Contains(out, `"username": "system:node:{{EC2PrivateDNSName}}"`) {
+		t.Errorf("create-access-entry --type HYPERPOD_LINUX: %s", out)
+	}
+	refused("policy on a node entry", "AssociateAccessPolicy", "InvalidParameterException",
+		`This operation can only be performed on Access Entries with a type of "STANDARD".`,
+		"associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", viewPolicyARN, "--access-scope", "type=cluster")
+	succeeded("delete", "delete-access-entry", "--principal-arn", adminRoleARN)
+	refused("node role of another account", "CreateAccessEntry", "InvalidParameterException",
+		"The specified principalArn is invalid: invalid principal. Access entries of type EC2_LINUX must be for a role in the cluster's account, 111122223333, not 444455556666.",
+		"create-access-entry", "--principal-arn", "arn:aws:iam::444455556666:role/Node", "--type", "EC2_LINUX")
 }
 
 // installEKSModel puts testdata's EKS model where the CLI looks for models

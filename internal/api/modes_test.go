@@ -151,7 +151,8 @@ func TestPagination(t *testing.T) {
 				names = append(names, aws.ToString(ap.Name))
 			}
 		}
-		want := []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"}
+		want := []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
+			"AmazonEKSEditPolicy", "AmazonEKSHybridPolicy", "AmazonEKSViewPolicy"}
 		if !reflect.DeepEqual(names, want) {
 			t.Errorf("got %v", names)
 		}

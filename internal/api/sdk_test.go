@@ -78,8 +78,8 @@ func TestSDKOperations(t *testing.T) {
 		t.Errorf("DescribeAccessEntry = %+v, %v", desc, err)
 	}
 	upd, err := c.UpdateAccessEntry(ctx, &eks.UpdateAccessEntryInput{ClusterName: name, PrincipalArn: aws.String(developerARN),
-		Username: aws.String("dev-{{SessionName}}"), KubernetesGroups: []string{"a", "b"}})
-	if err != nil || aws.ToString(upd.AccessEntry.Username) != "dev-{{SessionName}}" || !reflect.DeepEqual(upd.AccessEntry.KubernetesGroups, []string{"a", "b"}) {
+		Username: aws.String("dev:{{SessionName}}"), KubernetesGroups: []string{"a", "b"}})
+	if err != nil || aws.ToString(upd.AccessEntry.Username) != "dev:{{SessionName}}" || !reflect.DeepEqual(upd.AccessEntry.KubernetesGroups, []string{"a", "b"}) {
 		t.Errorf("UpdateAccessEntry = %+v, %v", upd, err)
 	}
 
@@ -100,7 +100,7 @@ func TestSDKOperations(t *testing.T) {
 	}
 
 	policies, err := c.ListAccessPolicies(ctx, &eks.ListAccessPoliciesInput{})
-	if err != nil || len(policies.AccessPolicies) != 5 || aws.ToString(policies.AccessPolicies[0].Name) != "AmazonEKSAdminPolicy" {
+	if err != nil || len(policies.AccessPolicies) != 7 || aws.ToString(policies.AccessPolicies[0].Name) != "AmazonEKSAdminPolicy" {
 		t.Errorf("ListAccessPolicies = %+v, %v", policies, err)
 	}
 

@@ -25,7 +25,8 @@ type Decision struct {
 	Allowed bool
 	// PolicyARN and Scope are the grant that allowed the request: the most
 	// privileged one when several do (ClusterAdmin, Admin, Edit, AdminView,
-	// View; then cluster before namespace scope). Empty unless Allowed.
+	// View, Hybrid; then cluster before namespace scope). Empty unless
+	// Allowed.
 	PolicyARN string
 	Scope     Scope
 	// Reason explains the outcome in one line, for the SubjectAccessReview
@@ -76,11 +77,16 @@ func (z *Authorizer) Authorize(grants []Grant, a Attributes) Decision {
 	var best candidate
 	found := false
 	unknown, malformed := 0, 0
+	var unpublished []string
 	for i := range grants {
 		g := &grants[i]
 		p, ok := z.lookup(g.PolicyARN)
 		if !ok {
 			unknown++
+			continue
+		}
+		if p.RulesUnpublished {
+			unpublished = append(unpublished, p.Name)
 			continue
 		}
 		if ValidateScope(g.Scope) != nil {
@@ -91,13 +97,13 @@ func (z *Authorizer) Authorize(grants []Grant, a Attributes) Decision {
 		if !ok || !rulesAllow(p.Rules, r) {
 			continue
 		}
-		c := candidate{grant: g, name: p.Name, rank: privilegeRank(p.Name), pattern: pattern}
+		c := candidate{grant: g, name: p.Name, rank: p.rank, pattern: pattern}
 		if !found || c.before(&best) {
 			best, found = c, true
 		}
 	}
 	if !found {
-		return Decision{Reason: notCoveredReason(&a, unknown, malformed)}
+		return Decision{Reason: notCoveredReason(&a, unknown, malformed, unpublished)}
 	}
 	return Decision{
 		Allowed:   true,
@@ -152,8 +158,11 @@ func (c *candidate) reason(a *Attributes) string {
 
 // notCoveredReason says that no grant covers the request, and how many
 // grants were ignored, so that a typo in an association shows up.
-func notCoveredReason(a *Attributes, unknown, malformed int) string {
+func notCoveredReason(a *Attributes, unknown, malformed int, unpublished []string) string {
 	reason := "no associated access policy covers " + a.String()
+	for _, name := range unpublished {
+		reason += "; " + name + " grants nothing in kubeiam (EKS does not publish its Kubernetes permissions)"
+	}
 	if unknown > 0 {
 		reason += fmt.Sprintf("; ignored %d association(s) with an unknown policy ARN", unknown)
 	}

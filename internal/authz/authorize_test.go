@@ -54,7 +54,7 @@ func TestAuthorizeCoverage(t *testing.T) {
 		{"edit writes secrets", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("create", "", "secrets", "dev"), true},
 		{"edit reads secrets", []Grant{inNamespaces(EditPolicyARN, "dev")}, named(res("get", "", "secrets", "dev"), "db"), true},
 		{"edit execs into pods", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("create", "", "pods/exec", "dev"), true},
-		{"edit evicts pods", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("create", "", "pods/eviction", "dev"), true},
+		{"edit cannot evict pods: the EKS table has no pods/eviction", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("create", "", "pods/eviction", "dev"), false},
 		{"edit impersonates service accounts", []Grant{inNamespaces(EditPolicyARN, "dev")}, named(res("impersonate", "", "serviceaccounts", "dev"), "builder"), true},
 		{"edit cannot create rolebindings", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("create", "rbac.authorization.k8s.io", "rolebindings", "dev"), false},
 		{"edit cannot change resource quotas", []Grant{inNamespaces(EditPolicyARN, "dev")}, res("update", "", "resourcequotas", "dev"), false},

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,6 +19,8 @@ const (
 	EditPolicyARN         = policyARNPrefix + EditPolicyName
 	ViewPolicyARN         = policyARNPrefix + ViewPolicyName
 	AdminViewPolicyARN    = policyARNPrefix + AdminViewPolicyName
+	HybridPolicyARN       = policyARNPrefix + HybridPolicyName
+	AutoNodePolicyARN     = policyARNPrefix + AutoNodePolicyName
 )
 
 // The names of the managed access policies: the last part of their ARNs.
@@ -27,6 +30,8 @@ const (
 	EditPolicyName         = "AmazonEKSEditPolicy"
 	ViewPolicyName         = "AmazonEKSViewPolicy"
 	AdminViewPolicyName    = "AmazonEKSAdminViewPolicy"
+	HybridPolicyName       = "AmazonEKSHybridPolicy"
+	AutoNodePolicyName     = "AmazonEKSAutoNodePolicy"
 )
 
 const (
@@ -45,65 +50,82 @@ type Policy struct {
 	// Description says what the policy is for, in one sentence.
 	Description string
 	// Rules are the permissions, evaluated as Kubernetes RBAC evaluates a
-	// ClusterRole's rules.
+	// ClusterRole's rules. Empty when RulesUnpublished.
 	Rules []rbacv1.PolicyRule
+	// RulesUnpublished reports that EKS documents what the policy is for
+	// but not its Kubernetes permissions. kubeiam accepts associations of
+	// such a policy where EKS does, so that the same API calls work, and
+	// says that the policy grants nothing here wherever it is shown.
+	RulesUnpublished bool
+
+	// rank is the policy's privilege rank (see policyDef.rank).
+	rank int
 }
 
-// privilegeRank orders the policies from the most (0) to the least
-// privileged. When several grants cover a request, the Decision names the
-// most privileged, so that explanations do not depend on the order grants
-// were stored in. AdminView ranks below Edit: reading every Secret is a lot,
-// but it cannot change anything.
-func privilegeRank(name string) int {
-	switch name {
-	case ClusterAdminPolicyName:
-		return 0
-	case AdminPolicyName:
-		return 1
-	case EditPolicyName:
-		return 2
-	case AdminViewPolicyName:
-		return 3
-	case ViewPolicyName:
-		return 4
+// policyDef is one row of the catalog.
+type policyDef struct {
+	name        string
+	description string
+	rules       func() []rbacv1.PolicyRule // nil: EKS publishes no rules
+	// rank orders the policies from the most (0) to the least privileged.
+	// When several grants cover a request, the Decision names the most
+	// privileged, so that explanations do not depend on the order grants
+	// were stored in. AdminView ranks below Edit: reading every Secret is
+	// a lot, but it cannot change anything.
+	rank int
+}
+
+// catalogDefs is the catalog: every managed access policy kubeiam knows,
+// with the rules the EKS user guide ("Review access policy permissions")
+// publishes for it. Policies EKS lists without publishing their rules are
+// in unpublishedPolicies instead, except AmazonEKSAutoNodePolicy, which EC2
+// (Auto Mode) access entries must be able to take.
+func catalogDefs() []policyDef {
+	return []policyDef{
+		{ClusterAdminPolicyName, "Full control of every resource and every non-resource URL, like the cluster-admin ClusterRole.", clusterAdminRules, 0},
+		{AdminPolicyName, "Most permissions on namespaced resources, including Roles and RoleBindings, like the admin ClusterRole.", adminRules, 1},
+		{EditPolicyName, "Read and write most namespaced workload resources, including Secrets, like the edit ClusterRole.", editRules, 2},
+		{AdminViewPolicyName, "Read (get, list, watch) every resource, Secrets included.", adminViewRules, 3},
+		{ViewPolicyName, "Read most namespaced resources, but not Secrets, like the view ClusterRole.", viewRules, 4},
+		{HybridPolicyName, "List nodes: the access EKS hybrid nodes need.", hybridRules, 5},
+		{AutoNodePolicyName, "For the node role of EKS Auto Mode (EC2 access entries). EKS does not publish its Kubernetes permissions, so in kubeiam it grants nothing; the node's identity (system:node:...) is all such an entry has.", nil, 6},
 	}
-	return 5
+}
+
+// unpublishedPolicies are the managed access policies EKS lists whose
+// Kubernetes permissions it does not publish, and that no access entry type
+// needs. kubeiam does not implement them: associating one is refused, with
+// a message that says why, rather than accepted and granting nothing.
+func unpublishedPolicies() []string {
+	return []string{
+		"AmazonEKSBlockStorageClusterPolicy", "AmazonEKSBlockStoragePolicy",
+		"AmazonEKSClusterInsightsPolicy",
+		"AmazonEKSComputeClusterPolicy", "AmazonEKSComputePolicy",
+		"AmazonEKSLoadBalancingClusterPolicy", "AmazonEKSLoadBalancingPolicy",
+		"AmazonEKSNetworkingClusterPolicy", "AmazonEKSNetworkingPolicy",
+		"AmazonEKSSecretReaderPolicy",
+	}
+}
+
+// UnpublishedPolicy reports whether policyARN names a managed access policy
+// EKS has but kubeiam does not implement, because EKS does not publish its
+// Kubernetes permissions.
+func UnpublishedPolicy(policyARN string) bool {
+	name, ok := policyName(policyARN, partitionSet())
+	return ok && slices.Contains(unpublishedPolicies(), name)
 }
 
 // Catalog returns the managed access policies kubeiam implements, sorted by
 // name. Each call builds fresh values; callers may modify them.
 func Catalog() []Policy {
-	policies := []Policy{
-		{
-			ARN:         ClusterAdminPolicyARN,
-			Name:        ClusterAdminPolicyName,
-			Description: "Full control of every resource and every non-resource URL, like the cluster-admin ClusterRole.",
-			Rules:       clusterAdminRules(),
-		},
-		{
-			ARN:         AdminPolicyARN,
-			Name:        AdminPolicyName,
-			Description: "Most permissions on namespaced resources, including Roles and RoleBindings, like the admin ClusterRole.",
-			Rules:       adminRules(),
-		},
-		{
-			ARN:         EditPolicyARN,
-			Name:        EditPolicyName,
-			Description: "Read and write most namespaced workload resources, including Secrets, like the edit ClusterRole.",
-			Rules:       editRules(),
-		},
-		{
-			ARN:         ViewPolicyARN,
-			Name:        ViewPolicyName,
-			Description: "Read most namespaced resources, but not Secrets, like the view ClusterRole.",
-			Rules:       viewRules(),
-		},
-		{
-			ARN:         AdminViewPolicyARN,
-			Name:        AdminViewPolicyName,
-			Description: "Read (get, list, watch) every resource, Secrets included.",
-			Rules:       adminViewRules(),
-		},
+	defs := catalogDefs()
+	policies := make([]Policy, 0, len(defs))
+	for _, d := range defs {
+		p := Policy{ARN: policyARNPrefix + d.name, Name: d.name, Description: d.description, RulesUnpublished: d.rules == nil, rank: d.rank}
+		if d.rules != nil {
+			p.Rules = d.rules()
+		}
+		policies = append(policies, p)
 	}
 	sort.Slice(policies, func(i, j int) bool { return policies[i].Name < policies[j].Name })
 	return policies

@@ -17,8 +17,8 @@ func TestCatalog(t *testing.T) {
 		if p.ARN != policyARNPrefix+p.Name {
 			t.Errorf("%s: ARN %q does not end in its name", p.Name, p.ARN)
 		}
-		if p.Description == "" || len(p.Rules) == 0 {
-			t.Errorf("%s: no description or no rules", p.Name)
+		if p.Description == "" || (len(p.Rules) == 0) != p.RulesUnpublished {
+			t.Errorf("%s: no description, or rules that contradict RulesUnpublished", p.Name)
 		}
 		for _, r := range p.Rules {
 			if len(r.Verbs) == 0 || (len(r.Resources) == 0) == (len(r.NonResourceURLs) == 0) {
@@ -29,7 +29,7 @@ func TestCatalog(t *testing.T) {
 			}
 		}
 	}
-	want := []string{AdminPolicyName, AdminViewPolicyName, ClusterAdminPolicyName, EditPolicyName, ViewPolicyName}
+	want := []string{AdminPolicyName, AdminViewPolicyName, AutoNodePolicyName, ClusterAdminPolicyName, EditPolicyName, HybridPolicyName, ViewPolicyName}
 	if !slices.Equal(names, want) || !sort.StringsAreSorted(names) {
 		t.Fatalf("Catalog names = %v, want %v", names, want)
 	}
@@ -40,6 +40,9 @@ func TestCatalogReturnsCopies(t *testing.T) {
 	c := Catalog()
 	for i := range c {
 		for j := range c[i].Rules {
+			if len(c[i].Rules[j].Verbs) == 0 {
+				continue
+			}
 			c[i].Rules[j].Verbs[0] = "mutated"
 		}
 	}
@@ -89,6 +92,9 @@ func TestLookupPolicy(t *testing.T) {
 		{EditPolicyARN, EditPolicyName},
 		{ViewPolicyARN, ViewPolicyName},
 		{AdminViewPolicyARN, AdminViewPolicyName},
+		{HybridPolicyARN, HybridPolicyName},
+		{AutoNodePolicyARN, AutoNodePolicyName},
+		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSComputePolicy", ""},
 		{"arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", ViewPolicyName},
 		{"arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", EditPolicyName},
 		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSSuperPolicy", ""},
@@ -125,7 +131,7 @@ func FuzzLookupPolicy(f *testing.F) {
 		if !ok {
 			return
 		}
-		if p.ARN != s || !strings.HasSuffix(s, ":eks::aws:cluster-access-policy/"+p.Name) || len(p.Rules) == 0 {
+		if p.ARN != s || !strings.HasSuffix(s, ":eks::aws:cluster-access-policy/"+p.Name) || (len(p.Rules) == 0) != p.RulesUnpublished {
 			t.Fatalf("LookupPolicy(%q) = %+v", s, p)
 		}
 	})

@@ -3,8 +3,10 @@
 // state beyond the immutable catalog an Authorizer holds.
 //
 // Three concerns, one file each:
-//   - the catalog (catalog.go, rules.go): the five managed access policies
-//     written as Kubernetes RBAC rules;
+//   - the catalog (catalog.go, rules.go): the managed access policies, as
+//     one table, with the Kubernetes RBAC rules the EKS user guide
+//     publishes for each (AmazonEKSAutoNodePolicy, whose rules EKS does not
+//     publish, is known and grants nothing);
 //   - scopes (scope.go): cluster or namespace scope, namespace patterns with
 //     '*' wildcards;
 //   - evaluation (authorize.go, match.go, attributes.go): request attributes

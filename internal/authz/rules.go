@@ -2,34 +2,33 @@ package authz
 
 import rbacv1 "k8s.io/api/rbac/v1"
 
-// The rules of the managed access policies. They follow the user-facing
-// ClusterRoles of the Kubernetes bootstrap policy
-// (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go, the
-// system:aggregate-to-{view,edit,admin} roles) as of Kubernetes 1.32, which
-// is also what the EKS access policy tables list. Deviations, all of them
-// deliberate:
+// The rules of the managed access policies, row for row as the EKS user
+// guide's "Review access policy permissions" page (access-policy-reference,
+// https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)
+// lists them: each row of each table is one rule. They are close to the
+// Kubernetes user-facing ClusterRoles (view, edit, admin), with EKS's own
+// differences, which these rules keep:
 //
-//   - Upstream admin, edit and view are aggregated ClusterRoles: a
-//     CustomResourceDefinition's author can add rules to them by label.
-//     Access policies are fixed (in EKS too), so custom resources are not
-//     covered by Admin, Edit or View; bind RBAC roles for them instead.
-//   - Upstream removed write access to core Endpoints from edit in 1.22
-//     (CVE-2021-25740: Endpoints can point a Service at any address). These
-//     rules follow that; older clusters' edit still has it.
-//   - The removed batch/v2alpha1 "scheduledjobs" resource is left out.
+//   - Access policies are fixed: unlike the aggregated upstream roles, no
+//     CustomResourceDefinition adds rules to them. Bind RBAC roles for
+//     custom resources instead.
+//   - Edit and Admin write core "events", and have no create on
+//     pods/eviction or serviceaccounts/token, which upstream edit has.
+//   - Edit and Admin have no write access to core Endpoints (as upstream
+//     since CVE-2021-25740).
 
-// Verb sets, as in the bootstrap policy. They are functions, not variables,
+// Verb sets, as the tables spell them. They are functions, not variables,
 // so that every rule gets its own slice and no caller can change another's.
 func readVerbs() []string {
 	return []string{"get", "list", "watch"}
 }
 
 func writeVerbs() []string {
-	return []string{"create", "update", "patch", "delete", "deletecollection"}
+	return []string{"create", "delete", "deletecollection", "patch", "update"}
 }
 
 func readWriteVerbs() []string {
-	return append(readVerbs(), writeVerbs()...)
+	return []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 }
 
 // API groups the rules name.
@@ -51,9 +50,9 @@ func rule(verbs []string, group string, resources ...string) rbacv1.PolicyRule {
 	return rbacv1.PolicyRule{Verbs: verbs, APIGroups: []string{group}, Resources: resources}
 }
 
-// clusterAdminRules is cluster-admin: every verb on every resource of every
-// group, and every verb on every non-resource URL (/metrics, /healthz,
-// /logs, ...).
+// clusterAdminRules is AmazonEKSClusterAdminPolicy, cluster-admin: every
+// verb on every resource of every group, and every verb on every
+// non-resource URL (/metrics, /healthz, /logs, ...).
 func clusterAdminRules() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
 		{Verbs: []string{rbacv1.VerbAll}, APIGroups: []string{rbacv1.APIGroupAll}, Resources: []string{rbacv1.ResourceAll}},
@@ -61,9 +60,9 @@ func clusterAdminRules() []rbacv1.PolicyRule {
 	}
 }
 
-// adminViewRules reads everything: get, list and watch on every resource,
-// Secrets and cluster-scoped resources included. It grants no non-resource
-// URLs, as in EKS.
+// adminViewRules is AmazonEKSAdminViewPolicy: get, list and watch on every
+// resource, Secrets and cluster-scoped resources included, and no
+// non-resource URLs.
 //
 // Because "*" covers subresources, this includes get on pods/exec,
 // pods/attach and pods/portforward. Kubernetes before 1.30 (and later
@@ -76,83 +75,82 @@ func adminViewRules() []rbacv1.PolicyRule {
 	}
 }
 
-// viewRules is view: read access to the namespaced resources that do not
-// escalate. Secrets are not readable, nor are the pods/exec, pods/attach,
-// pods/portforward and services/proxy subresources (they reach into running
-// containers). Reading "namespaces" under namespace scope lets a caller get
-// the namespaces it has access to, not list them all.
+// viewRules is AmazonEKSViewPolicy: read access to the namespaced resources
+// that do not escalate. Secrets are not readable, nor are the pods/exec,
+// pods/attach, pods/portforward and services/proxy subresources. Reading
+// "namespaces" under namespace scope lets a caller get the namespaces it
+// has access to, not list them all.
 func viewRules() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
-		rule(readVerbs(), coreGroup,
-			"pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-			"services", "services/status", "endpoints", "persistentvolumeclaims",
-			"persistentvolumeclaims/status", "configmaps"),
-		rule(readVerbs(), coreGroup,
-			"limitranges", "resourcequotas", "bindings", "events",
-			"pods/status", "resourcequotas/status", "namespaces/status",
-			"replicationcontrollers/status", "pods/log"),
-		rule(readVerbs(), coreGroup, "namespaces"),
-		rule(readVerbs(), discoveryGroup, "endpointslices"),
 		rule(readVerbs(), appsGroup,
-			"controllerrevisions",
-			"statefulsets", "statefulsets/status", "statefulsets/scale",
-			"daemonsets", "daemonsets/status",
-			"deployments", "deployments/status", "deployments/scale",
-			"replicasets", "replicasets/status", "replicasets/scale"),
+			"controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+			"deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
+			"statefulsets/scale", "statefulsets/status"),
 		rule(readVerbs(), autoscalingGroup, "horizontalpodautoscalers", "horizontalpodautoscalers/status"),
-		rule(readVerbs(), batchGroup, "jobs", "cronjobs", "cronjobs/status", "jobs/status"),
+		rule(readVerbs(), batchGroup, "cronjobs", "cronjobs/status", "jobs", "jobs/status"),
+		rule(readVerbs(), discoveryGroup, "endpointslices"),
 		rule(readVerbs(), extensionsGroup,
 			"daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status",
-			"ingresses", "ingresses/status", "replicasets", "replicasets/scale", "replicasets/status",
-			"replicationcontrollers/scale", "networkpolicies"),
+			"ingresses", "ingresses/status", "networkpolicies", "replicasets", "replicasets/scale",
+			"replicasets/status", "replicationcontrollers/scale"),
+		rule(readVerbs(), networkingGroup, "ingresses", "ingresses/status", "networkpolicies"),
 		rule(readVerbs(), policyGroup, "poddisruptionbudgets", "poddisruptionbudgets/status"),
-		rule(readVerbs(), networkingGroup, "networkpolicies", "ingresses", "ingresses/status"),
+		rule(readVerbs(), coreGroup,
+			"configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
+			"replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status"),
+		rule(readVerbs(), coreGroup,
+			"bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status",
+			"replicationcontrollers/status", "resourcequotas", "resourcequotas/status"),
+		rule(readVerbs(), coreGroup, "namespaces"),
 	}
 }
 
-// editRules is edit: everything view reads, plus reading Secrets and the
-// subresources that reach into containers, plus writing the workload
-// resources. No Roles or RoleBindings, no ResourceQuotas or LimitRanges, no
-// status subresources: those control the namespace rather than live in it.
+// editRules is AmazonEKSEditPolicy: everything View reads, plus reading
+// Secrets and the subresources that reach into containers, plus writing the
+// workload resources. No Roles or RoleBindings, no ResourceQuotas or
+// LimitRanges, no status subresources: those control the namespace rather
+// than live in it.
 func editRules() []rbacv1.PolicyRule {
 	return append(viewRules(),
-		// Read on the escalating resources view leaves out.
-		rule(readVerbs(), coreGroup,
-			"pods/attach", "pods/proxy", "pods/exec", "pods/portforward", "secrets", "services/proxy"),
-		// Upstream edit can act as any service account in its namespaces;
-		// whoever can create pods can run as one anyway.
-		rule([]string{"impersonate"}, coreGroup, "serviceaccounts"),
-
-		rule(writeVerbs(), coreGroup, "pods", "pods/attach", "pods/proxy", "pods/exec", "pods/portforward"),
-		rule([]string{"create"}, coreGroup, "pods/eviction"),
-		rule(writeVerbs(), coreGroup,
-			"replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-			"services", "services/proxy", "persistentvolumeclaims", "configmaps", "secrets"),
-		rule([]string{"create"}, coreGroup, "serviceaccounts/token"),
-
 		rule(writeVerbs(), appsGroup,
-			"statefulsets", "statefulsets/scale",
-			"daemonsets",
-			"deployments", "deployments/scale", "deployments/rollback",
-			"replicasets", "replicasets/scale"),
+			"daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
+			"replicasets/scale", "statefulsets", "statefulsets/scale"),
 		rule(writeVerbs(), autoscalingGroup, "horizontalpodautoscalers"),
-		rule(writeVerbs(), batchGroup, "jobs", "cronjobs"),
+		rule(writeVerbs(), batchGroup, "cronjobs", "jobs"),
 		rule(writeVerbs(), extensionsGroup,
-			"daemonsets", "deployments", "deployments/scale", "deployments/rollback", "ingresses",
-			"replicasets", "replicasets/scale", "replicationcontrollers/scale", "networkpolicies"),
+			"daemonsets", "deployments", "deployments/rollback", "deployments/scale", "ingresses",
+			"networkpolicies", "replicasets", "replicasets/scale", "replicationcontrollers/scale"),
+		rule(writeVerbs(), networkingGroup, "ingresses", "networkpolicies"),
 		rule(writeVerbs(), policyGroup, "poddisruptionbudgets"),
-		rule(writeVerbs(), networkingGroup, "networkpolicies", "ingresses"),
+		rule(readVerbs(), coreGroup,
+			"pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"),
+		// Edit can act as any service account in its namespaces; whoever
+		// can create pods can run as one anyway.
+		rule([]string{"impersonate"}, coreGroup, "serviceaccounts"),
+		rule(writeVerbs(), coreGroup, "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"),
+		rule(writeVerbs(), coreGroup,
+			"configmaps", "events", "persistentvolumeclaims", "replicationcontrollers",
+			"replicationcontrollers/scale", "secrets", "serviceaccounts", "services", "services/proxy"),
 	)
 }
 
-// adminRules is admin: everything edit has, plus managing Roles and
-// RoleBindings (granting others access within the scope) and asking
-// LocalSubjectAccessReviews. It has no ClusterRoles or ClusterRoleBindings:
-// even with cluster scope an Admin can only bind within namespaces, and RBAC
-// escalation checks stop it from granting what it does not hold.
+// adminRules is AmazonEKSAdminPolicy: everything Edit has, plus managing
+// Roles and RoleBindings (granting others access within the scope) and
+// asking LocalSubjectAccessReviews. It has no ClusterRoles or
+// ClusterRoleBindings: even with cluster scope an Admin can only bind within
+// namespaces, and RBAC escalation checks stop it from granting what it does
+// not hold.
 func adminRules() []rbacv1.PolicyRule {
 	return append(editRules(),
 		rule([]string{"create"}, authorizationGroup, "localsubjectaccessreviews"),
-		rule(readWriteVerbs(), rbacGroup, "roles", "rolebindings"),
+		rule(readWriteVerbs(), rbacGroup, "rolebindings", "roles"),
 	)
+}
+
+// hybridRules is AmazonEKSHybridPolicy, which EKS hybrid nodes use: list
+// nodes, in every API group.
+func hybridRules() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{Verbs: []string{"list"}, APIGroups: []string{rbacv1.APIGroupAll}, Resources: []string{"nodes"}},
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/spf13/cobra"
+
+	"github.com/kubeiam/kubeiam/internal/access"
 )
 
 // entryView is an access entry as kubeiam prints it.
@@ -65,6 +67,19 @@ Exit status: 0 done, 1 refused by the API, 2 bad usage.`, o)
 	return cmd
 }
 
+// checkUsername refuses, before anything is sent, a custom username the
+// API would refuse, with the API's own message (access.ValidateUsername).
+// "" is not custom: it asks for the default username.
+func checkUsername(u string) error {
+	if u == "" {
+		return nil
+	}
+	if err := access.ValidateUsername(u); err != nil {
+		return withExitCode(2, err)
+	}
+	return nil
+}
+
 func requirePrincipal(p string) error {
 	if p == "" {
 		return withExitCode(2, errors.New("--principal-arn is required, e.g. arn:aws:iam::111122223333:role/Developer"))
@@ -91,9 +106,12 @@ func newEntryCreateCommand(s IO, o *eksOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&principal, "principal-arn", "", "IAM user or role ARN (required)")
 	f.StringSliceVar(&groups, "kubernetes-groups", nil, "Kubernetes groups, comma-separated (not system:...)")
-	f.StringVar(&username, "username", "", "Kubernetes username; default: derived from the principal ({{SessionName}} for roles)")
-	f.StringVar(&typ, "type", "", "STANDARD (default), EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX or EC2")
+	f.StringVar(&username, "username", "", "Kubernetes username; default: derived from the principal ({{SessionName}} for roles).\nNot system:, eks:, aws:, amazon: or iam:...; {{SessionName}} or {{SessionNameRaw}} only after a colon (admin:{{SessionName}})")
+	f.StringVar(&typ, "type", "", "STANDARD (default), EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, HYPERPOD_LINUX or EC2 (Auto Mode)")
 	f.StringSliceVar(&tags, "tags", nil, "tags as key=value, comma-separated")
+	// Before leaf's RunE builds a client: a refused username needs no
+	// credentials and sends nothing.
+	cmd.PreRunE = func(*cobra.Command, []string) error { return checkUsername(username) }
 	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		if err := requirePrincipal(principal); err != nil {
 			return err
@@ -204,6 +222,7 @@ func newEntryUpdateCommand(s IO, o *eksOptions) *cobra.Command {
 	f.StringVar(&principal, "principal-arn", "", "the entry's principal ARN (required)")
 	f.StringSliceVar(&groups, "kubernetes-groups", nil, `new groups, replacing the old ones; "" removes them all`)
 	f.StringVar(&username, "username", "", `new username; "" restores the default`)
+	cmd.PreRunE = func(*cobra.Command, []string) error { return checkUsername(username) }
 	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		if err := requirePrincipal(principal); err != nil {
 			return err

@@ -163,3 +163,45 @@ func TestAccessManagementDenied(t *testing.T) {
 		t.Errorf("catalog must work offline: %d %s", code, out)
 	}
 }
+
+// A custom username EKS would refuse is refused before anything is sent
+// (the endpoint here accepts no connections), with the API's message
+// (internal/api's validation tests check the same text over HTTP).
+func TestAccessEntryUsernameFailsFast(t *testing.T) {
+	const unreachable = "http://127.0.0.1:1"
+	// Credentials that exist but are never used, and no instance metadata
+	// service to fall back to.
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAUNUSED")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "unused")
+	t.Setenv("AWS_REGION", "us-east-1")
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"create", "--principal-arn", "arn:aws:iam::111122223333:role/Dev", "--username", "john{{SessionName}}"},
+			"InvalidParameterException: The username john{{SessionName}} is invalid, it must include a colon before {{SessionName}}"},
+		{[]string{"update", "--principal-arn", "arn:aws:iam::111122223333:role/Dev", "--username", "{{SessionNameRaw}}"},
+			"InvalidParameterException: The username {{SessionNameRaw}} is invalid, it must include a colon before {{SessionNameRaw}}"},
+		{[]string{"create", "--principal-arn", "arn:aws:iam::111122223333:role/Dev", "--username", "amazon:ops"},
+			"InvalidParameterException: The username amazon:ops is invalid, it cannot start with amazon:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0]+" "+tt.args[len(tt.args)-1], func(t *testing.T) {
+			_, errOut, code := runAccess(t, unreachable, newAccessEntryCommand, tt.args...)
+			if code != 2 || !strings.Contains(errOut, tt.msg) || strings.Contains(errOut, "connection refused") {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tt.msg)
+			}
+		})
+	}
+	// A valid custom username goes through to the API.
+	endpoint := startAccessAPI(t, "creator")
+	if _, errOut, code := runAccess(t, endpoint, newClusterCommand, "update-config", "--authentication-mode", "API_AND_CONFIG_MAP"); code != 0 {
+		t.Fatalf("update-config: %s", errOut)
+	}
+	out, errOut, code := runAccess(t, endpoint, newAccessEntryCommand, "create", "--principal-arn", "arn:aws:iam::111122223333:role/admin",
+		"--username", "admin:{{SessionName}}", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"username": "admin:{{SessionName}}"`) {
+		t.Errorf("exit %d: %s%s", code, out, errOut)
+	}
+}

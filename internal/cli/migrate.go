@@ -63,10 +63,11 @@ the access-management API, or offline with --access-entries FILE) and prints, fo
 mapping, the access entry it becomes: system:masters becomes an
 AmazonEKSClusterAdminPolicy association at cluster scope (access entries refuse system:
 groups), other groups become kubernetesGroups, node roles become EC2_LINUX (EC2_WINDOWS,
-FARGATE_LINUX) entries. Mappings entries cannot express — mapAccounts, IAM Identity Center
-permission sets, {{AccessKeyID}} or custom {{SessionName}} usernames, other system:
-groups — are manual steps with the reason; entries that exist and differ are conflicts,
-left alone.
+FARGATE_LINUX) entries, and a role's username is kept as EKS accepts it (admin:{{SessionName}}:
+a session name after a colon). Mappings entries cannot express — mapAccounts, IAM Identity
+Center permission sets, {{AccessKeyID}} usernames, {{SessionName}} with no colon before it
+or in a user's username, other system: groups — are manual steps naming what blocks them;
+entries that exist and differ are conflicts, left alone.
 
 "migrate apply" carries the plan out through the API, idempotently. A cluster in
 CONFIG_MAP mode is first moved to API_AND_CONFIG_MAP, where access entries can be created
@@ -384,6 +385,12 @@ func migrateReport(ctx context.Context, d migrateDeps, c *eks.Client, o *migrate
 		fmt.Fprintln(d.Out, "these aws-auth mappings are now redundant (an equivalent access entry exists); remove them when you are ready:")
 		for _, it := range red {
 			fmt.Fprintf(d.Out, "  kubeiam aws-auth remove --arn %s\n", it.Mapping.ARN)
+		}
+		if o.final && !p.Complete() {
+			// A blank line ends the list, so that the refusal printed next
+			// (on stderr, often the same terminal) does not read as one of
+			// its commands.
+			fmt.Fprintln(d.Out)
 		}
 	}
 	if !o.final {

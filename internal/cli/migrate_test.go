@@ -25,15 +25,18 @@ import (
 	"github.com/kubeiam/kubeiam/internal/store/memory"
 )
 
+// migrateAWSAuth maps the dev server's admin (internal/server/dev.go), a
+// node role, a role whose username access entries refuse (no colon before
+// {{SessionName}}), and a user.
 const migrateAWSAuth = `mapRoles: |
   - rolearn: arn:aws:iam::111122223333:role/admin
-    username: admin
+    username: admin:{{SessionName}}
     groups: [system:masters]
   - rolearn: arn:aws:iam::111122223333:role/NodeRole
     username: system:node:{{EC2PrivateDNSName}}
     groups: [system:bootstrappers, system:nodes]
   - rolearn: arn:aws:iam::111122223333:role/Custom
-    username: custom:{{SessionName}}
+    username: custom{{SessionName}}
     groups: [devs]
 mapUsers: |
   - userarn: arn:aws:iam::111122223333:user/developer
@@ -116,7 +119,7 @@ func TestMigratePlanOffline(t *testing.T) {
 	file := awsAuthTempFile(t, "aws-auth.yaml", migrateAWSAuth+"mapAccounts: |\n  - \"444455556666\"\n")
 	entries := awsAuthTempFile(t, "entries.json", `[
  {"accessEntry": {"principalArn": "arn:aws:iam::111122223333:user/developer", "username": "dev", "kubernetesGroups": ["devs"], "type": "STANDARD"}},
- {"accessEntry": {"principalArn": "arn:aws:iam::111122223333:role/admin", "username": "admin", "type": "STANDARD"},
+ {"accessEntry": {"principalArn": "arn:aws:iam::111122223333:role/admin", "username": "admin:{{SessionName}}", "type": "STANDARD"},
   "associatedAccessPolicies": [{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "accessScope": {"type": "cluster"}}]}
 ]`)
 	out, stderr, code := runMigrate(t, nil, "plan", "-f", file, "--access-entries", entries)
@@ -142,7 +145,7 @@ func TestMigrateApplyAgainstTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, stderr, code := runMigrate(t, m, "plan", "-f", file)
-	if code != 0 || strings.Count(out, "  create: ") != 3 || !strings.Contains(out, "  manual: username custom:{{SessionName}}") {
+	if code != 0 || strings.Count(out, "  create: ") != 3 || !strings.Contains(out, "  manual: username custom{{SessionName}}: aws-auth takes {{SessionName}} anywhere, an access entry username only after a colon") {
 		t.Fatalf("plan: exit %d: %s\n%s", code, stderr, out)
 	}
 
@@ -173,11 +176,15 @@ func TestMigrateApplyAgainstTheAPI(t *testing.T) {
 	if err != nil || len(admin) != 1 {
 		t.Errorf("admin associations = %+v, err %v", admin, err)
 	}
+	if e, err := m.store.GetEntry("arn:aws:iam::111122223333:role/admin"); err != nil || e.Username != "admin:{{SessionName}}" {
+		t.Errorf("admin entry = %+v, err %v", e, err)
+	}
 
 	// Idempotent: a second run creates nothing; --final refuses while a
 	// mapping has no counterpart.
 	out, stderr, code = runMigrate(t, m, "apply", "-f", file, "--final")
-	if code != 1 || strings.Contains(out, "created ") || !strings.Contains(stderr, "not switching to API mode: 1 mapping") {
+	if code != 1 || strings.Contains(out, "created ") || !strings.Contains(stderr, "not switching to API mode: 1 mapping") ||
+		!strings.HasSuffix(out, "  kubeiam aws-auth remove --arn arn:aws:iam::111122223333:user/developer\n\n") {
 		t.Fatalf("final with a manual mapping: exit %d: %s\n%s", code, stderr, out)
 	}
 

@@ -430,7 +430,12 @@ func defaultUsername(p arn.Principal) string {
 func (e *explainer) entryFromAWSAuth() {
 	a := Action{Kind: ActionCreateAccessEntry, PrincipalARN: e.principalForEntry()}
 	vars := awsauth.VarsFor(e.id)
-	if u, _, err := (awsauth.Match{UsernameTemplate: e.match.UsernameTemplate}).Expand(vars); err == nil && !reservedPrefix(u) && e.match.Source != awsauth.KeyMapAccounts {
+	// The aws-auth username carries over when an access entry takes it
+	// (access.ValidateUsername: no reserved prefix, a colon before
+	// {{SessionName}}) and it expands for this caller; otherwise the entry
+	// gets the default username.
+	if u, _, err := (awsauth.Match{UsernameTemplate: e.match.UsernameTemplate}).Expand(vars); err == nil && !reservedPrefix(u) &&
+		access.ValidateUsername(e.match.UsernameTemplate) == nil && e.match.Source != awsauth.KeyMapAccounts {
 		a.Username = e.match.UsernameTemplate
 	}
 	for _, t := range e.match.GroupTemplates {

@@ -163,6 +163,20 @@ func explainCases() []explainCase {
 			code: CodeAWSAuthIgnoredAPI, verdict: VerdictNotMapped, finding: CodeAWSAuthIgnoredAPI, fix: ActionCreateAccessEntry,
 		},
 		{
+			// EKS refuses {{SessionName}} without a colon before it in an
+			// access entry username: the fix falls back to the default.
+			name: "API: the ignored aws-auth username has no colon before {{SessionName}}; the fix uses the default username",
+			parts: func(t *testing.T) Parts {
+				return Parts{Mode: access.ModeAPI, AWSAuth: doc(t, `
+- rolearn: arn:aws:iam::111122223333:role/admin
+  username: admin{{SessionName}}
+  groups: [system:masters]
+`, "", "")}
+			},
+			arn: "arn:aws:sts::111122223333:assumed-role/admin/alice", req: &Request{Verb: "delete", Resource: "nodes"},
+			code: CodeAWSAuthIgnoredAPI, verdict: VerdictNotMapped, finding: CodeAWSAuthIgnoredAPI, fix: ActionCreateAccessEntry,
+		},
+		{
 			name: "RBAC given: the caller's group has no binding",
 			parts: func(t *testing.T) Parts {
 				return Parts{AWSAuth: doc(t, "", "- userarn: arn:aws:iam::111122223333:user/dev\n  username: dev\n  groups: [devs]\n", ""),

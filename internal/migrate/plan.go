@@ -290,14 +290,25 @@ func entryUsername(p arn.Principal, u string) (string, string) {
 		return "", ""
 	}
 	for _, v := range []string{awsauth.VarSessionName, awsauth.VarSessionNameRaw} {
-		if awsauth.UsesTemplate(u, v) {
-			return "", fmt.Sprintf("username %s: access entries take {{SessionName}} only in their default username, arn:%s:sts::%s:assumed-role/%s/{{SessionName}}; use that, or create the entry by hand with a fixed username", u, p.Partition, p.Account, p.Name)
+		if !awsauth.UsesTemplate(u, v) {
+			continue
+		}
+		if p.Kind != arn.KindRole {
+			return "", "username " + u + ": {{" + v + "}} is a role session's name, and an IAM user has no session; pick a fixed username or the default one"
+		}
+		// EKS takes a session name template in a custom username when a
+		// colon comes before it (access.ValidateUsername); aws-auth does
+		// not ask for one.
+		if v, bad := access.SessionNameWithoutColon(u); bad {
+			return "", "username " + u + ": aws-auth takes {{" + v + "}} anywhere, an access entry username only after a colon; " +
+				"use a username such as " + p.Name + ":{{" + v + "}}, or the default one, and migrate again"
 		}
 	}
 	if awsauth.UsesTemplate(u, awsauth.VarAccessKeyID) {
 		return "", "username " + u + ": access entries have no {{AccessKeyID}} template; pick a fixed username or the default one"
 	}
-	if strings.Contains(u, "{{") {
+	rest := strings.ReplaceAll(u, "{{"+awsauth.VarSessionName+"}}", "")
+	if strings.Contains(strings.ReplaceAll(rest, "{{"+awsauth.VarSessionNameRaw+"}}", ""), "{{") {
 		return "", "username " + u + ": access entries cannot expand this template"
 	}
 	return u, ""

@@ -93,6 +93,19 @@ func TestAccessEntriesAndModes(t *testing.T) {
 		if r := asDev("delete", "configmap", "settings", "-n", "dev"); r.Code != 0 || r.Stdout != "configmap \"settings\" deleted\n" {
 			t.Errorf("delete with edit: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
+		// AmazonEKSHybridPolicy, as the EKS reference lists it: list nodes,
+		// nothing more (not even get one).
+		if r := asDev("get", "nodes"); r.Code == 0 || !strings.HasPrefix(r.Stderr, forbiddenPrefix) {
+			t.Errorf("list nodes without the hybrid policy: exit %d stderr %q, want Forbidden", r.Code, r.Stderr)
+		}
+		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-policy", "associate", "--principal-arn", dev,
+			"--policy-arn", "AmazonEKSHybridPolicy", "--scope", "cluster"))
+		mustSucceed(t, asDev("get", "nodes"))
+		if r := asDev("get", "node", "n1"); r.Code == 0 || !strings.HasPrefix(r.Stderr, forbiddenPrefix) {
+			t.Errorf("get a node with the hybrid policy: exit %d stderr %q, want Forbidden", r.Code, r.Stderr)
+		}
+		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-policy", "disassociate", "--principal-arn", dev,
+			"--policy-arn", "AmazonEKSHybridPolicy"))
 		// The creator keeps administrator access through its bootstrapped entry.
 		mustSucceed(t, kubectl(t, c, localsts.DevCreatorUser, creatorKC, "get", "namespaces"))
 	})

@@ -129,6 +129,16 @@ func exerciseAccessEntries(t *testing.T, c *harness.Cluster) {
 		"kubernetesGroups cannot start with system:")
 	mustRefuse(t, applyYAML(t, c, accessEntryYAML(t, "", dev, "  accessPolicies:\n  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy\n    accessScope: {type: cluster, namespaces: [dev]}\n")),
 		"a namespace scope needs at least one namespace and a cluster scope takes none")
+	mustRefuse(t, applyYAML(t, c, accessEntryYAML(t, "", "arn:aws:iam::111122223333:role/Ops", "  username: ops{{SessionName}}\n")),
+		"a username with {{SessionName}} or {{SessionNameRaw}} must include a colon before it")
+	// EKS Auto Mode node roles: type EC2, with AmazonEKSAutoNodePolicy only.
+	const autoNode = "arn:aws:iam::111122223333:role/AutoNode"
+	ec2 := func(policy string) string {
+		return strings.Replace(accessEntryYAML(t, "", autoNode, "  accessPolicies:\n  - policyArn: arn:aws:eks::aws:cluster-access-policy/"+policy+"\n    accessScope: {type: cluster}\n"),
+			"type: STANDARD", "type: EC2", 1)
+	}
+	mustRefuse(t, applyYAML(t, c, ec2("AmazonEKSViewPolicy")), "access entries of type EC2 take only the AmazonEKSAutoNodePolicy access policy")
+	mustSucceed(t, applyYAML(t, c, ec2("AmazonEKSAutoNodePolicy")))
 	// kubeiam's admission webhook: what CEL cannot express.
 	mustRefuse(t, applyYAML(t, c, accessEntryYAML(t, "dev", "arn:aws:iam::111122223333:role/Other", "")),
 		`admission webhook "validate.kubeiam.io" denied the request: InvalidParameterException: The AccessEntry of arn:aws:iam::111122223333:role/Other must be named`)
@@ -136,6 +146,8 @@ func exerciseAccessEntries(t *testing.T, c *harness.Cluster) {
 		"Service Linked Role")
 	mustRefuse(t, applyYAML(t, c, accessEntryYAML(t, "", dev, "  accessPolicies:\n  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSNoSuchPolicy\n    accessScope: {type: cluster}\n")),
 		"ResourceNotFoundException: The specified policyArn arn:aws:eks::aws:cluster-access-policy/AmazonEKSNoSuchPolicy could not be found")
+	mustRefuse(t, applyYAML(t, c, strings.Replace(accessEntryYAML(t, "", "arn:aws:iam::444455556666:role/Node", ""), "type: STANDARD", "type: EC2_LINUX", 1)),
+		"Access entries of type EC2_LINUX must be for a role in the cluster's account, 111122223333, not 444455556666.")
 }
 
 func exerciseAccessConfig(t *testing.T, c *harness.Cluster) {

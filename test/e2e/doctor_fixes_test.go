@@ -195,14 +195,15 @@ func TestDoctorFixesRefusedCredentials(t *testing.T) {
 }
 
 // Mode cannot go back: aws-auth maps an administrator role with no access
-// entry. The switch to API is refused, listing the role as an admin and
-// the commands that keep it; the printed "kubeiam migrate apply" run as
-// printed, the same switch succeeds and the role still administers the
-// cluster, now through its access entry.
+// entry, as the dev server's example does (username admin:{{SessionName}},
+// system:masters). The switch to API is refused, listing the role as an
+// admin and the commands that keep it; the printed "kubeiam migrate apply"
+// run as printed, the same switch succeeds and the role still administers
+// the cluster, now through its access entry, under the same username.
 func TestUpdateConfigRefusesToLockOutAnAdmin(t *testing.T) {
 	c := freshCluster(t)
 	adminRole := "arn:aws:iam::" + localsts.DevAccount + ":role/" + localsts.DevAdminRole
-	applyAWSAuth(t, c, "- rolearn: "+adminRole+"\n  username: admin\n  groups: [system:masters]\n")
+	applyAWSAuth(t, c, "- rolearn: "+adminRole+"\n  username: admin:{{SessionName}}\n  groups: [system:masters]\n")
 	kc, err := c.WriteKubeconfig("d2-admin", localsts.DevDeveloperUser, "--role-arn", adminRole, "--sts-endpoint", c.STSURL)
 	if err != nil {
 		t.Fatal(err)
@@ -223,4 +224,8 @@ func TestUpdateConfigRefusesToLockOutAnAdmin(t *testing.T) {
 		t.Errorf("mode after the switch:\n%s", r.Stdout)
 	}
 	untilOK(t, c.Env(""), kc, "get", "namespaces")
+	who := mustSucceed(t, run(t, c.Env(""), kubectlPath, "--kubeconfig", kc, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))
+	if !strings.HasPrefix(who.Stdout, "admin:") {
+		t.Errorf("username through the migrated entry = %q, want admin:SESSION", who.Stdout)
+	}
 }

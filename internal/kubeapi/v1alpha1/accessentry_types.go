@@ -25,7 +25,10 @@ type AccessEntry struct {
 
 // AccessEntrySpec is the access entry, in the EKS API's terms.
 //
-// +kubebuilder:validation:XValidation:rule="self.type == 'STANDARD' || !has(self.accessPolicies) || size(self.accessPolicies) == 0",message="access policies can only be associated with access entries of type STANDARD"
+// +kubebuilder:validation:XValidation:rule="self.type == 'STANDARD' || self.type == 'EC2' || !has(self.accessPolicies) || size(self.accessPolicies) == 0",message="access policies can only be associated with access entries of type STANDARD (and AmazonEKSAutoNodePolicy with type EC2)"
+// +kubebuilder:validation:XValidation:rule="self.type != 'EC2' || !has(self.accessPolicies) || self.accessPolicies.all(p, p.policyArn.endsWith('/AmazonEKSAutoNodePolicy'))",message="access entries of type EC2 take only the AmazonEKSAutoNodePolicy access policy"
+// +kubebuilder:validation:XValidation:rule="self.type == 'EC2' || !has(self.accessPolicies) || self.accessPolicies.all(p, !p.policyArn.endsWith('/AmazonEKSAutoNodePolicy'))",message="AmazonEKSAutoNodePolicy can only be associated with access entries of type EC2"
+// +kubebuilder:validation:XValidation:rule="self.type != 'STANDARD' || !has(self.username) || !self.username.contains('{{SessionName') || self.username.substring(0, self.username.indexOf('{{SessionName')).contains(':')",message="a username with {{SessionName}} or {{SessionNameRaw}} must include a colon before it"
 // +kubebuilder:validation:XValidation:rule="self.type != 'STANDARD' || !has(self.kubernetesGroups) || self.kubernetesGroups.all(g, !g.startsWith('system:'))",message="kubernetesGroups cannot start with system:"
 // +kubebuilder:validation:XValidation:rule="self.type != 'STANDARD' || !has(self.username) || !['system:', 'eks:', 'aws:', 'amazon:', 'iam:'].exists(p, self.username.startsWith(p))",message="username cannot start with system:, eks:, aws:, amazon: or iam:"
 type AccessEntrySpec struct {
@@ -40,11 +43,12 @@ type AccessEntrySpec struct {
 	PrincipalARN string `json:"principalArn"`
 
 	// Type is STANDARD for people and workloads; the others are for the IAM
-	// roles of nodes, whose username and groups are fixed. Immutable.
+	// roles of nodes (of the cluster's account), whose username and groups
+	// are fixed. Immutable.
 	//
 	// +optional
 	// +kubebuilder:default=STANDARD
-	// +kubebuilder:validation:Enum=STANDARD;EC2_LINUX;EC2_WINDOWS;FARGATE_LINUX;HYBRID_LINUX;EC2
+	// +kubebuilder:validation:Enum=STANDARD;EC2_LINUX;EC2_WINDOWS;FARGATE_LINUX;HYBRID_LINUX;HYPERPOD_LINUX;EC2
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="type is immutable"
 	Type string `json:"type,omitempty"`
 
