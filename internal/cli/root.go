@@ -61,6 +61,7 @@ all on loopback, with a guided tour.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withExitCode(2, fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
+	setVersionFlag(root)
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)

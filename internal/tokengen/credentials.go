@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/credsource"
 )
 
 // DefaultRegion is the region used when neither a flag, the environment
@@ -46,6 +47,11 @@ type CredentialOptions struct {
 	RoleARN string
 	// SessionName is the AssumeRole session name; default "kubeiam-UNIXTIME".
 	SessionName string
+	// ForwardSessionName, with RoleARN, names the session after the source
+	// credentials' own session (the part after ":" of GetCallerIdentity's
+	// UserId, as aws-iam-authenticator's --forward-session-name does), so
+	// that CloudTrail and the cluster's audit log name the person.
+	ForwardSessionName bool
 	// ExternalID is passed to AssumeRole when set.
 	ExternalID string
 	// STSEndpoint overrides where AssumeRole is sent (a VPC endpoint, a
@@ -204,12 +210,7 @@ func LoadCredentials(ctx context.Context, o CredentialOptions) (aws.Config, erro
 // AWS_DEFAULT_REGION) names, or "" when the profile, or DefaultRegion,
 // decides.
 func (o CredentialOptions) ExplicitRegion() string {
-	for _, r := range []string{o.Region, o.Getenv("AWS_REGION"), o.Getenv("AWS_DEFAULT_REGION")} {
-		if r != "" {
-			return r
-		}
-	}
-	return ""
+	return credsource.ExplicitRegion(o.Region, o.Getenv)
 }
 
 // assumeRole returns a cached provider of o.RoleARN's credentials, assumed
