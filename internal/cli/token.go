@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,13 +22,15 @@ type tokenDeps struct {
 	io         IO
 	loadConfig func(context.Context, tokengen.CredentialOptions) (aws.Config, error)
 	cacheDir   func() (string, error)
+	// openTTY opens the terminal an MFA code is asked on.
+	openTTY func() (io.ReadWriteCloser, error)
 }
 
 // newTokenCommand builds "kubeiam token". The slim cmd/kubeiam-token
 // shares its flags, cache and output through internal/tokenplugin, and
 // hands over to it on a cache miss.
 func newTokenCommand(s IO) *cobra.Command {
-	return newTokenCommandWithDeps(tokenDeps{io: s, loadConfig: tokengen.LoadCredentials, cacheDir: tokenplugin.DefaultCacheDir})
+	return newTokenCommandWithDeps(tokenDeps{io: s, loadConfig: tokengen.LoadCredentials, cacheDir: tokenplugin.DefaultCacheDir, openTTY: openTTY})
 }
 
 func newTokenCommandWithDeps(d tokenDeps) *cobra.Command {
@@ -88,15 +91,18 @@ func runToken(ctx context.Context, d tokenDeps, f tokenplugin.Flags) error {
 		}
 	}
 	src := creds.Source()
+	creds.MFACode = mfaPrompter(info, d.openTTY)
+	creds.SessionCache = openSessionCache(d, f)
+	creds.Warn = func(err error) { fmt.Fprintf(s.Err, "warning: %v\n", err) }
 	cfg, err := d.loadConfig(ctx, creds)
 	if err != nil {
-		return explainCredentialError(err, src, tokenFlags{profile: f.Profile, roleARN: f.RoleARN})
+		return explainTokenError(err, src, f)
 	}
 	tok, err := tokengen.Generate(ctx, cfg.Credentials, tokengen.Options{
 		ClusterID: f.ClusterName, Region: cfg.Region, Global: f.Global, Audience: aud, Now: s.Now,
 	})
 	if err != nil {
-		return explainCredentialError(err, src, tokenFlags{profile: f.Profile, roleARN: f.RoleARN})
+		return explainTokenError(err, src, f)
 	}
 	if cache != nil {
 		if err := cache.Put(key, tokencache.Token{Value: tok.Value, Expiration: tok.Expiration}); err != nil {
@@ -122,6 +128,15 @@ func openTokenCache(d tokenDeps, f tokenplugin.Flags) *tokencache.Cache {
 		}
 	}
 	return tokenplugin.OpenCache(dir, d.io.Now, warn)
+}
+
+// explainTokenError explains a failure of "kubeiam token" to get
+// credentials or mint a token.
+func explainTokenError(err error, src tokengen.Source, f tokenplugin.Flags) error {
+	if e, ok := explainSessionError(err, src, f); ok {
+		return e
+	}
+	return explainCredentialError(err, src, tokenFlags{profile: f.Profile, roleARN: f.RoleARN})
 }
 
 // tokenFlags is what explainCredentialError needs of a command's flags.
