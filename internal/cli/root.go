@@ -68,6 +68,7 @@ all on loopback, with a guided tour.`,
 	root.AddCommand(
 		newVerifyCommand(s),
 		newTokenCommand(s),
+		newKubeconfigCommand(s),
 		newSTSCommand(s),
 		newServerCommand(s),
 		newInitCommand(s),
