@@ -21,11 +21,11 @@ import (
 // eks update-kubeconfig" names them.
 type kubeconfigFlags struct {
 	clusterName, clusterID, server, caFile string
-	roleARN, profile, region                string
-	alias, userAlias, kubeconfig            string
-	command                                 string
-	dryRun, overwrite                       bool
-	api                                     eksOptions
+	roleARN, profile, region               string
+	alias, userAlias, kubeconfig           string
+	command                                string
+	dryRun, overwrite                      bool
+	api                                    eksOptions
 }
 
 const kubeconfigLong = `Write a cluster, a user and a context for the cluster into your kubeconfig, the

@@ -92,4 +92,3 @@ func describeUser(u *clientcmdapi.AuthInfo) string {
 	}
 	return "other credentials"
 }
-
