@@ -24,6 +24,12 @@ var heavyPackages = []string{
 	"github.com/kubeiam/kubeiam/internal/tokengen",
 }
 
+// heavyExact are single packages refused without their subpackages:
+// package net brings the cgo DNS resolver, which makes the binary
+// dynamically linked, so every run pays for the dynamic loader (net/url,
+// which the token format needs, is fine).
+var heavyExact = []string{"net", "os/user", "plugin"}
+
 // TestSlimDependencies lists the binary's real import graph with "go list
 // -deps" (tests excluded, as in the built binary) and refuses any heavy
 // package. It would fail the day someone imports one.
@@ -37,6 +43,11 @@ func TestSlimDependencies(t *testing.T) {
 	has := map[string]bool{}
 	for _, d := range deps {
 		has[d] = true
+		for _, heavy := range heavyExact {
+			if d == heavy {
+				t.Errorf("kubeiam-token links %s: keep it off the cache-hit path", d)
+			}
+		}
 		for _, heavy := range heavyPackages {
 			if d == heavy || strings.HasPrefix(d, heavy) && (strings.HasSuffix(heavy, "/") || strings.HasPrefix(d, heavy+"/")) {
 				t.Errorf("kubeiam-token links %s (matches %q): keep it off the cache-hit path", d, heavy)

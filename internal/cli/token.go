@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubeiam/kubeiam/internal/token"
 	"github.com/kubeiam/kubeiam/internal/tokencache"
@@ -52,8 +53,20 @@ func newTokenCommandWithDeps(d tokenDeps) *cobra.Command {
 			return runToken(cmd.Context(), d, f)
 		},
 	}
-	f.Register(cmd.Flags())
+	registerSpecs(cmd.Flags(), f.Specs())
 	return cmd
+}
+
+// registerSpecs adds tokenplugin's flag specs to a cobra flag set, so that
+// "kubeiam token" and kubeiam-token take the same flags.
+func registerSpecs(fs *pflag.FlagSet, specs []tokenplugin.Spec) {
+	for _, s := range specs {
+		if s.Bool != nil {
+			fs.BoolVarP(s.Bool, s.Name, s.Shorthand, false, s.Usage)
+			continue
+		}
+		fs.StringVarP(s.String, s.Name, s.Shorthand, s.Default, s.Usage)
+	}
 }
 
 // runToken prints a token: from the cache when one is fresh, which needs no

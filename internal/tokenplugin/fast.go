@@ -5,8 +5,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/kubeiam/kubeiam/internal/version"
 )
 
@@ -39,27 +37,26 @@ func Fast(s FastIO, args []string) (Outcome, int) {
 		args = args[1:]
 	}
 	var f Flags
-	fs := pflag.NewFlagSet("kubeiam-token", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	f.Register(fs)
-	fs.BoolVar(&f.Version, "version", false, "print the version and exit")
-	help := fs.BoolP("help", "h", false, "show this help")
+	var help, showVersion bool
+	specs := append(f.Specs(),
+		Spec{Name: "version", Bool: &showVersion, Usage: "print the version and exit"},
+		Spec{Name: "help", Shorthand: "h", Bool: &help, Usage: "show this help"})
 	fail := func(err error) (Outcome, int) {
 		fmt.Fprintf(s.Err, "error: %v (see 'kubeiam-token --help')\n", err)
 		return Done, 2
 	}
-	if err := fs.Parse(args); err != nil {
-		return fail(err)
-	}
+	rest, err := Parse(specs, args)
 	switch {
-	case *help:
-		fmt.Fprintf(s.Out, "%s\n\nUsage:\n  kubeiam-token --cluster-name CLUSTER [flags]\n\nExamples:\n%s\n\nFlags:\n%s", Long, Example, fs.FlagUsages())
+	case err != nil:
+		return fail(err)
+	case help:
+		fmt.Fprintf(s.Out, "%s\n\nUsage:\n  kubeiam-token --cluster-name CLUSTER [flags]\n\nExamples:\n%s\n\nFlags:\n%s", Long, Example, Usage(specs))
 		return Done, 0
-	case f.Version:
+	case showVersion:
 		fmt.Fprintln(s.Out, version.Get())
 		return Done, 0
-	case fs.NArg() > 0:
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	case len(rest) > 0:
+		return fail(fmt.Errorf("unexpected argument %q", rest[0]))
 	}
 	if err := f.Complete(s.Getenv); err != nil {
 		return fail(err)

@@ -6,16 +6,15 @@
 //
 // It must stay small: kubectl runs the plugin for every command, and a Go
 // program pays at start-up for the initialisation of every package it
-// links. Importing the AWS SDK, client-go or the Kubernetes API types from
-// here would put them back on the cache-hit path; cmd/kubeiam-token's
-// tests fail if it does.
+// links (and, once package net is linked, for the dynamic loader too).
+// Importing the AWS SDK, client-go, the Kubernetes API types or even a
+// flag library that links net would put them on the cache-hit path;
+// cmd/kubeiam-token's tests fail if it does.
 package tokenplugin
 
 import (
 	"errors"
 	"fmt"
-
-	"github.com/spf13/pflag"
 )
 
 // ClusterEnv names the cluster when no flag does, for every kubeiam command.
@@ -43,30 +42,42 @@ type Flags struct {
 	Region, Profile, STSEndpoint, CacheDir        string
 	Audience                                      string
 	Global, TokenOnly, NoCache                    bool
-	ForwardSessionName, Version                   bool
+	ForwardSessionName                            bool
 
-	// clusterID is --cluster-id, merged into ClusterName by Complete.
-	clusterID string
+	// ClusterID is --cluster-id, merged into ClusterName by Complete.
+	ClusterID string
 }
 
-// Register adds the flags to fs. The cluster is --cluster-name, as "aws
-// eks get-token" calls it; -i/--cluster-id, aws-iam-authenticator's name,
-// is an alias.
-func (f *Flags) Register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.ClusterName, "cluster-name", "", "cluster name, signed into the token: the EKS cluster name, or the server's cluster ID (default $"+ClusterEnv+")")
-	fs.StringVarP(&f.clusterID, "cluster-id", "i", "", "alias of --cluster-name (aws-iam-authenticator's name)")
-	fs.StringVarP(&f.RoleARN, "role-arn", "r", "", "assume this IAM role and sign with its credentials")
-	fs.StringVar(&f.SessionName, "session-name", "", `session name when assuming --role-arn (default "kubeiam-UNIXTIME")`)
-	fs.BoolVar(&f.ForwardSessionName, "forward-session-name", false, "when assuming --role-arn, use the session name of the credentials you assume it with (an SSO user's e-mail, say), so audit logs name you")
-	fs.StringVar(&f.ExternalID, "external-id", "", "external ID when assuming --role-arn")
-	fs.StringVar(&f.Region, "region", "", "STS region (default AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1)")
-	fs.StringVar(&f.Profile, "profile", "", "AWS shared-config profile (wins over credentials in the environment)")
-	fs.StringVar(&f.STSEndpoint, "sts-endpoint", "", "send AssumeRole to this STS URL; the token still names the real STS host")
-	fs.BoolVar(&f.Global, "global-endpoint", false, "presign for the global sts.amazonaws.com (us-east-1) instead of the regional endpoint")
-	fs.StringVar(&f.Audience, "audience", "cluster", `what the token is for: "cluster" (kubectl, kube-apiserver) or "api" (kubeiam's access-management API)`)
-	fs.BoolVar(&f.TokenOnly, "token-only", false, "print only the token, not an ExecCredential")
-	fs.BoolVar(&f.NoCache, "no-cache", false, "neither read nor write the token cache (nor the MFA session cache)")
-	fs.StringVar(&f.CacheDir, "cache-dir", "", "token cache directory (default $XDG_CACHE_HOME/kubeiam/tokens or ~/.cache/kubeiam/tokens)")
+// Spec describes one flag, for whichever flag parser registers it: cobra's
+// pflag in kubeiam, the small parser of this package in kubeiam-token.
+type Spec struct {
+	Name, Shorthand, Usage string
+	// String or Bool is where the value goes; Default is a string flag's.
+	String  *string
+	Bool    *bool
+	Default string
+}
+
+// Specs returns the flags, bound to f. The cluster is --cluster-name, as
+// "aws eks get-token" calls it; -i/--cluster-id, aws-iam-authenticator's
+// name, is an alias.
+func (f *Flags) Specs() []Spec {
+	return []Spec{
+		{Name: "cluster-name", String: &f.ClusterName, Usage: "cluster name, signed into the token: the EKS cluster name, or the server's cluster ID (default $" + ClusterEnv + ")"},
+		{Name: "cluster-id", Shorthand: "i", String: &f.ClusterID, Usage: "alias of --cluster-name (aws-iam-authenticator's name)"},
+		{Name: "role-arn", Shorthand: "r", String: &f.RoleARN, Usage: "assume this IAM role and sign with its credentials"},
+		{Name: "session-name", String: &f.SessionName, Usage: `session name when assuming --role-arn (default "kubeiam-UNIXTIME")`},
+		{Name: "forward-session-name", Bool: &f.ForwardSessionName, Usage: "when assuming --role-arn, use the session name of the credentials you assume it with (an SSO user's e-mail, say), so audit logs name you"},
+		{Name: "external-id", String: &f.ExternalID, Usage: "external ID when assuming --role-arn"},
+		{Name: "region", String: &f.Region, Usage: "STS region (default AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1)"},
+		{Name: "profile", String: &f.Profile, Usage: "AWS shared-config profile (wins over credentials in the environment)"},
+		{Name: "sts-endpoint", String: &f.STSEndpoint, Usage: "send AssumeRole to this STS URL; the token still names the real STS host"},
+		{Name: "global-endpoint", Bool: &f.Global, Usage: "presign for the global sts.amazonaws.com (us-east-1) instead of the regional endpoint"},
+		{Name: "audience", String: &f.Audience, Default: "cluster", Usage: `what the token is for: "cluster" (kubectl, kube-apiserver) or "api" (kubeiam's access-management API)`},
+		{Name: "token-only", Bool: &f.TokenOnly, Usage: "print only the token, not an ExecCredential"},
+		{Name: "no-cache", Bool: &f.NoCache, Usage: "neither read nor write the token cache (nor the MFA session cache)"},
+		{Name: "cache-dir", String: &f.CacheDir, Usage: "token cache directory (default $XDG_CACHE_HOME/kubeiam/tokens or ~/.cache/kubeiam/tokens)"},
+	}
 }
 
 // Complete fills what the flags left to the environment: the cluster from
@@ -74,10 +85,10 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 // --cluster-id naming two different ones, as ErrUsage.
 func (f *Flags) Complete(getenv func(string) string) error {
 	switch {
-	case f.ClusterName != "" && f.clusterID != "" && f.ClusterName != f.clusterID:
-		return usagef("--cluster-name %q and --cluster-id %q disagree; pass one", f.ClusterName, f.clusterID)
+	case f.ClusterName != "" && f.ClusterID != "" && f.ClusterName != f.ClusterID:
+		return usagef("--cluster-name %q and --cluster-id %q disagree; pass one", f.ClusterName, f.ClusterID)
 	case f.ClusterName == "":
-		f.ClusterName = f.clusterID
+		f.ClusterName = f.ClusterID
 	}
 	if f.ClusterName == "" {
 		f.ClusterName = getenv(ClusterEnv)

@@ -4,16 +4,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 )
 
 func parse(t *testing.T, env map[string]string, args ...string) (Flags, error) {
 	t.Helper()
 	var f Flags
-	fs := pflag.NewFlagSet("token", pflag.ContinueOnError)
-	f.Register(fs)
-	if err := fs.Parse(args); err != nil {
+	if _, err := Parse(f.Specs(), args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
 	return f, f.Complete(func(k string) string { return env[k] })
