@@ -46,6 +46,12 @@ test: tools e2e-tools lint unit fuzz-short
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+## bench-token: the exec plugin as kubectl runs it, whole processes with a
+## warm cache: a floor Go program, kubeiam-token, kubeiam token, and
+## aws-iam-authenticator when on PATH (AUTHENTICATOR=path to choose one).
+bench-token:
+	$(GO) run ./bench/tokenbench $(if $(AUTHENTICATOR),-authenticator $(AUTHENTICATOR))
+
 ## bench-server: the webhook benchmark harness (warm, cold, baseline, mappings).
 bench-server:
 	$(GO) run ./bench/authbench
