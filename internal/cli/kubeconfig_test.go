@@ -65,3 +65,22 @@ func TestKubeconfigDryRunPrintsTheFastPlugin(t *testing.T) {
 		t.Error("--dry-run wrote the kubeconfig")
 	}
 }
+
+// TestKubeconfigAsksDescribeClusterWithoutServer: without --server the
+// command asks kubeiam's API (DescribeCluster, with an API token); this
+// API reports no endpoint, which is said, with the flag that fixes it.
+func TestKubeconfigAsksDescribeClusterWithoutServer(t *testing.T) {
+	endpoint := startAccessAPI(t, "creator")
+	kc := filepath.Join(t.TempDir(), "config")
+	_, errOut, code := runKubeconfigCmd(t, map[string]string{}, "--cluster-name", "kubeiam-dev", "--endpoint-url", endpoint, "--kubeconfig", kc)
+	if code != 1 || !strings.Contains(errOut, "DescribeCluster of kubeiam-dev names no endpoint: pass --server") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runKubeconfigCmd(t, map[string]string{}, "--cluster-name", "nosuch", "--endpoint-url", endpoint, "--kubeconfig", kc)
+	if code != 1 || !strings.Contains(errOut, "describing cluster nosuch") {
+		t.Errorf("unknown cluster: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(kc); err == nil {
+		t.Error("a failed describe wrote the kubeconfig")
+	}
+}
