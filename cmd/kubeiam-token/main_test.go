@@ -68,6 +68,13 @@ func TestMissHandsOverAndHitStandsAlone(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "kubeiam binary that mints one is not at "+full) || !strings.Contains(stderr, "go install ./cmd/...") {
 		t.Errorf("miss without kubeiam: exit %d, stderr %q", code, stderr)
 	}
+	// A "kubeiam" that is kubeiam-token again is refused, not looped.
+	if err := os.Symlink(slim, full); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run("--cluster-name", "staging"); code != 1 || !strings.Contains(stderr, "kubeiam-token again") {
+		t.Errorf("hand-over loop: exit %d, stderr %q", code, stderr)
+	}
 	if out, _, code := run("--version"); code != 0 || !strings.HasPrefix(out, "kubeiam ") {
 		t.Errorf("--version: exit %d, %q", code, out)
 	}

@@ -12,10 +12,20 @@ import (
 // fullBinary is the binary that mints tokens.
 const fullBinary = "kubeiam"
 
+// handoverEnv is set for the process mint starts: were "kubeiam" this
+// very binary (a wrong symlink), the hand-over would loop.
+const handoverEnv = "KUBEIAM_TOKEN_HANDOVER"
+
 // mint runs "kubeiam token ARGS": in place of this process where the
 // platform allows (kubectl then talks to kubeiam directly: its standard
 // streams, its exit code, its terminal for an MFA prompt), else as a child.
 func mint(args []string) error {
+	if os.Getenv(handoverEnv) != "" {
+		return fmt.Errorf("no cached token, and the %q this binary handed over to is kubeiam-token again: install the kubeiam binary itself", fullBinary)
+	}
+	if err := os.Setenv(handoverEnv, "1"); err != nil {
+		return err
+	}
 	path, err := findKubeiam()
 	if err != nil {
 		return err
