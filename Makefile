@@ -2,12 +2,19 @@
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build test unit lint tools e2e-tools bench bench-server bench-store fuzz fuzz-short clean generate image
+.PHONY: all build test unit lint tools e2e-tools bench bench-server bench-store bench-token fuzz fuzz-short clean generate image
 
 all: build
 
+## build: bin/kubeiam and bin/kubeiam-token (the fast exec plugin, which
+## hands over to the kubeiam next to it), with the version and commit
+## stamped in (see internal/version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo "(devel)")
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS_VERSION = -X github.com/kubeiam/kubeiam/internal/version.version=$(VERSION) \
+	-X github.com/kubeiam/kubeiam/internal/version.commit=$(COMMIT)
 build:
-	$(GO) build -o bin/kubeiam ./cmd/kubeiam
+	$(GO) build -ldflags "$(LDFLAGS_VERSION)" -o bin/ ./cmd/kubeiam ./cmd/kubeiam-token
 
 ## tools: install what the tests need (AWS CLI v2, etcd) when missing.
 tools:
@@ -38,6 +45,12 @@ test: tools e2e-tools lint unit fuzz-short
 ## bench: the Go benchmarks.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-token: the exec plugin as kubectl runs it, whole processes with a
+## warm cache: a floor Go program, kubeiam-token, kubeiam token, and
+## aws-iam-authenticator when on PATH (AUTHENTICATOR=path to choose one).
+bench-token:
+	$(GO) run ./bench/tokenbench $(if $(AUTHENTICATOR),-authenticator $(AUTHENTICATOR))
 
 ## bench-server: the webhook benchmark harness (warm, cold, baseline, mappings).
 bench-server:
@@ -77,7 +90,7 @@ generate:
 IMAGE ?= kubeiam:dev
 GOARCH ?= $(shell $(GO) env GOARCH)
 image:
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags "-s -w" -o bin/linux_$(GOARCH)/kubeiam ./cmd/kubeiam
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS_VERSION)" -o bin/linux_$(GOARCH)/kubeiam ./cmd/kubeiam
 	GOARCH=$$($(GO) env GOHOSTARCH) $(GO) run ./hack/image --binary bin/linux_$(GOARCH)/kubeiam --tag $(IMAGE) \
 	  --oci-layout bin/image/oci --tarball bin/image/kubeiam.tar
 

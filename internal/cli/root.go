@@ -61,12 +61,14 @@ all on loopback, with a guided tour.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withExitCode(2, fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
+	setVersionFlag(root)
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(
 		newVerifyCommand(s),
 		newTokenCommand(s),
+		newKubeconfigCommand(s),
 		newSTSCommand(s),
 		newServerCommand(s),
 		newInitCommand(s),

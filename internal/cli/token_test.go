@@ -254,7 +254,7 @@ func TestTokenRefusesBadInputBeforeLoadingCredentials(t *testing.T) {
 		execInfo string
 		want     string
 	}{
-		{name: "cluster ID with a space", args: []string{"-i", "my cluster"}, want: "--cluster-id"},
+		{name: "cluster ID with a space", args: []string{"-i", "my cluster"}, want: "--cluster-name"},
 		{name: "malformed region", args: []string{"-i", "c", "--region", "useast1"}, want: "invalid region"},
 		{name: "role ARN of a user", args: []string{"-i", "c", "--role-arn", "arn:aws:iam::111122223333:user/a"}, want: "not a role"},
 		{name: "plain http STS endpoint", args: []string{"-i", "c", "--sts-endpoint", "http://sts.example.com"}, want: "loopback"},
@@ -276,8 +276,16 @@ func TestTokenRefusesBadInputBeforeLoadingCredentials(t *testing.T) {
 		})
 	}
 	h := newTokenHarness(t)
-	if r := h.run(); r.err == nil || !strings.Contains(r.err.Error(), "cluster-id") {
-		t.Errorf("without --cluster-id: %v", r.err)
+	if r := h.run(); exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), "--cluster-name is required (or set KUBEIAM_CLUSTER)") {
+		t.Errorf("without --cluster-name: %v", r.err)
+	}
+	// KUBEIAM_CLUSTER names the same cluster as the flag: the second call
+	// is a cache hit.
+	h.env["KUBEIAM_CLUSTER"] = "from-env"
+	byEnv := h.run("--token-only")
+	byFlag := h.run("--token-only", "--cluster-name", "from-env")
+	if byEnv.err != nil || byFlag.err != nil || byEnv.stdout != byFlag.stdout || h.loadCalls.Load() != 1 {
+		t.Errorf("KUBEIAM_CLUSTER: %v, %v; same token %v, loads %d", byEnv.err, byFlag.err, byEnv.stdout == byFlag.stdout, h.loadCalls.Load())
 	}
 }
 
@@ -336,7 +344,7 @@ func TestTokenHelpShowsAKubeconfig(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	for _, want := range []string{"users:", "exec:", "command: kubeiam", `args: ["token", "--cluster-id"`, "--role-arn", "KUBERNETES_EXEC_INFO"} {
+	for _, want := range []string{"users:", "exec:", "command: kubeiam-token", `args: ["--cluster-name", "my-cluster"]`, "--role-arn", "KUBERNETES_EXEC_INFO"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help does not mention %q", want)
 		}

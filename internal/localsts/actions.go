@@ -1,6 +1,7 @@
 package localsts
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"strconv"
 	"time"
@@ -129,6 +130,9 @@ func (s *Server) assumeRole(req *request) (any, error) {
 		// A missing role and an untrusted one look the same, as in AWS.
 		return nil, denied
 	}
+	if err := checkMFA(req, r, denied); err != nil {
+		return nil, err
+	}
 	keyID, secret, token, err := newSessionCredentials(s.rand)
 	if err != nil {
 		return nil, fmt.Errorf("issue session credentials: %w", err)
@@ -147,6 +151,27 @@ func (s *Server) assumeRole(req *request) (any, error) {
 			Expiration: expiresAt(issued.expires)},
 		AssumedRoleUser: assumedRoleUser{Arn: issued.arn, AssumedRoleID: issued.userID},
 	}, nil
+}
+
+// checkMFA applies a role's MFA requirement. Without SerialNumber and
+// TokenCode the trust policy's aws:MultiFactorAuthPresent condition fails,
+// which AWS reports as the plain AccessDenied of an untrusted caller; a
+// wrong code is refused with the message STS gives for it.
+func checkMFA(req *request, r *role, denied error) error {
+	serial, code := req.params.Get("SerialNumber"), req.params.Get("TokenCode")
+	if code != "" && !validTokenCode(code) {
+		return errValidation(code, "tokenCode", "Member must satisfy regular expression pattern: [\\d]*")
+	}
+	if r.mfaCode == "" {
+		return nil
+	}
+	if serial == "" || code == "" {
+		return denied
+	}
+	if subtle.ConstantTimeCompare([]byte(code), []byte(r.mfaCode)) != 1 {
+		return errAccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+	}
+	return nil
 }
 
 func durationSeconds(req *request) (int, error) {

@@ -66,6 +66,11 @@ type Role struct {
 	// account root ARN (trusts every principal of that account) or "*"
 	// (every principal the server knows).
 	Trust []string `json:"trust,omitempty"`
+	// MFACode, when set, makes the role require MFA, as a trust policy
+	// with "Bool": {"aws:MultiFactorAuthPresent": "true"} does:
+	// AssumeRole must carry a SerialNumber and this TokenCode (six digits;
+	// a fixed code stands in for the device's TOTP).
+	MFACode string `json:"mfaCode,omitempty"`
 }
 
 // ParseConfig reads a YAML config, applies defaults and validates it.
@@ -104,7 +109,7 @@ func (c *Config) withDefaults() *Config {
 			na.Users[j] = User{Name: u.Name, Path: defaultPath(u.Path), AccessKeys: append([]AccessKey(nil), u.AccessKeys...)}
 		}
 		for j, r := range a.Roles {
-			na.Roles[j] = Role{Name: r.Name, Path: defaultPath(r.Path), Trust: append([]string(nil), r.Trust...)}
+			na.Roles[j] = Role{Name: r.Name, Path: defaultPath(r.Path), Trust: append([]string(nil), r.Trust...), MFACode: r.MFACode}
 		}
 		out.Accounts[i] = na
 	}
@@ -177,6 +182,9 @@ func (c *Config) validateAccount(field string, a Account, keys map[string]string
 			if err := c.validateTrust(fmt.Sprintf("%s.trust[%d]", rf, k), t); err != nil {
 				return err
 			}
+		}
+		if r.MFACode != "" && !validTokenCode(r.MFACode) {
+			return invalidf("%s.mfaCode: %q is not six digits", rf, r.MFACode)
 		}
 	}
 	return nil
@@ -252,4 +260,18 @@ func upperAlnum(c byte) bool { return 'A' <= c && c <= 'Z' || '0' <= c && c <= '
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+}
+
+// validTokenCode reports whether code has STS's TokenCode format: six
+// digits (AssumeRole, "TokenCode", STS API Reference).
+func validTokenCode(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

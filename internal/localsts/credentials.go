@@ -32,6 +32,7 @@ type role struct {
 	roleID    string
 	trustAll  bool
 	trust     []arn.Principal
+	mfaCode   string // the TokenCode AssumeRole needs; "" when MFA is not required
 }
 
 // trusts reports whether c may assume r. A role ARN trusts every session of
@@ -96,7 +97,7 @@ func newDirectory(cfg *Config, maxSessions int) (*directory, error) {
 			if err != nil {
 				return nil, fmt.Errorf("role %s: %w", r.Name, err)
 			}
-			entry := &role{principal: p, arn: p.String(), roleID: stableID("AROA", p.Key())}
+			entry := &role{principal: p, arn: p.String(), roleID: stableID("AROA", p.Key()), mfaCode: r.MFACode}
 			for _, t := range r.Trust {
 				if t == "*" {
 					entry.trustAll = true

@@ -68,8 +68,10 @@ type KeyInput struct {
 	SessionName string `json:"session_name"`
 	ExternalID  string `json:"external_id"`
 	STSEndpoint string `json:"sts_endpoint"`
+	// ForwardSessionName: the session name is the caller's own.
+	ForwardSessionName bool `json:"forward_session_name,omitempty"`
 	// Credentials fingerprints the source credentials (see
-	// tokengen.Source.Fingerprint): a change of identity is a change of key.
+	// credsource.Source.Fingerprint): a change of identity is a change of key.
 	Credentials string `json:"credentials"`
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/credsource"
 )
 
 // DefaultRegion is the region used when neither a flag, the environment
@@ -46,6 +47,11 @@ type CredentialOptions struct {
 	RoleARN string
 	// SessionName is the AssumeRole session name; default "kubeiam-UNIXTIME".
 	SessionName string
+	// ForwardSessionName, with RoleARN, names the session after the source
+	// credentials' own session (the part after ":" of GetCallerIdentity's
+	// UserId, as aws-iam-authenticator's --forward-session-name does), so
+	// that CloudTrail and the cluster's audit log name the person.
+	ForwardSessionName bool
 	// ExternalID is passed to AssumeRole when set.
 	ExternalID string
 	// STSEndpoint overrides where AssumeRole is sent (a VPC endpoint, a
@@ -57,6 +63,16 @@ type CredentialOptions struct {
 	Getenv func(string) string
 	// Now is the clock, used for the default session name.
 	Now func() time.Time
+	// MFACode returns the code of the MFA device serial for a profile that
+	// assumes its role with mfa_serial; "kubeiam token" prompts on the
+	// terminal. Nil: such profiles fail with ErrMFARequired.
+	MFACode func(profile, serial string) (string, error)
+	// SessionCache, when set, keeps the credentials of a role assumed with
+	// MFA until they expire, so the code is asked once per session.
+	SessionCache SessionCache
+	// Warn is told of trouble that does not stop the command (a session
+	// that could not be cached); nil drops it.
+	Warn func(error)
 	// HTTPClient, when set, carries every request the credential chain and
 	// the returned config send (SSO, AssumeRole, GetCallerIdentity):
 	// "kubeiam doctor" sets one with its own timeout and resolver.
@@ -177,6 +193,8 @@ func LoadCredentials(ctx context.Context, o CredentialOptions) (aws.Config, erro
 			loadOpts = append(loadOpts, config.WithSharedConfigProfile(envProfile))
 		}
 	}
+	var mfaSerial string
+	loadOpts = append(loadOpts, config.WithAssumeRoleCredentialOptions(o.mfaOptions(src.Profile, &mfaSerial)))
 	if v, _ := strconv.ParseBool(o.Getenv("AWS_EC2_METADATA_DISABLED")); v {
 		loadOpts = append(loadOpts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	}
@@ -194,6 +212,10 @@ func LoadCredentials(ctx context.Context, o CredentialOptions) (aws.Config, erro
 	if _, err := ValidateRegion(cfg.Region); err != nil {
 		return aws.Config{}, err
 	}
+	if mfaSerial != "" && o.SessionCache != nil {
+		cfg.Credentials = aws.NewCredentialsCache(&cachedSession{provider: cfg.Credentials, cache: o.SessionCache,
+			key: o.sessionCacheKey(src.Profile, mfaSerial), warn: o.Warn})
+	}
 	if o.RoleARN != "" {
 		cfg.Credentials = o.assumeRole(cfg)
 	}
@@ -204,12 +226,7 @@ func LoadCredentials(ctx context.Context, o CredentialOptions) (aws.Config, erro
 // AWS_DEFAULT_REGION) names, or "" when the profile, or DefaultRegion,
 // decides.
 func (o CredentialOptions) ExplicitRegion() string {
-	for _, r := range []string{o.Region, o.Getenv("AWS_REGION"), o.Getenv("AWS_DEFAULT_REGION")} {
-		if r != "" {
-			return r
-		}
-	}
-	return ""
+	return credsource.ExplicitRegion(o.Region, o.Getenv)
 }
 
 // assumeRole returns a cached provider of o.RoleARN's credentials, assumed
@@ -224,11 +241,16 @@ func (o CredentialOptions) assumeRole(cfg aws.Config) aws.CredentialsProvider {
 	if session == "" {
 		session = "kubeiam-" + strconv.FormatInt(o.Now().Unix(), 10)
 	}
-	provider := stscreds.NewAssumeRoleProvider(client, o.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
-		ao.RoleSessionName = session
-		if o.ExternalID != "" {
-			ao.ExternalID = aws.String(o.ExternalID)
-		}
-	})
-	return aws.NewCredentialsCache(provider)
+	provider := func(session string) aws.CredentialsProvider {
+		return stscreds.NewAssumeRoleProvider(client, o.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = session
+			if o.ExternalID != "" {
+				ao.ExternalID = aws.String(o.ExternalID)
+			}
+		})
+	}
+	if o.ForwardSessionName {
+		return aws.NewCredentialsCache(&forwardedSession{client: client, fallback: session, assume: provider})
+	}
+	return aws.NewCredentialsCache(provider(session))
 }

@@ -13,10 +13,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 
 	"github.com/kubeiam/kubeiam/internal/token"
 )
@@ -32,6 +34,11 @@ const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49599
 // ErrCredentials is the class of failures to obtain the credentials a token
 // is signed with: none found, an expired SSO session, a refused AssumeRole.
 var ErrCredentials = errors.New("cannot get AWS credentials")
+
+// ErrSSOSession: the profile's IAM Identity Center (SSO) session has
+// expired, or there was never one ("aws sso login" not run). It comes
+// wrapped with ErrCredentials.
+var ErrSSOSession = errors.New("SSO session expired or missing")
 
 // Token is a freshly minted bearer token.
 type Token struct {
@@ -64,6 +71,9 @@ func Generate(ctx context.Context, creds aws.CredentialsProvider, opts Options) 
 	}
 	c, err := creds.Retrieve(ctx)
 	if err != nil {
+		if ssoSessionGone(err) {
+			return Token{}, fmt.Errorf("%w: %w: %w", ErrCredentials, ErrSSOSession, err)
+		}
 		return Token{}, fmt.Errorf("%w: %w", ErrCredentials, err)
 	}
 	// X-Amz-Date has a resolution of one second; the expiry derives from it.
@@ -77,6 +87,19 @@ func Generate(ctx context.Context, creds aws.CredentialsProvider, opts Options) 
 		Expiration: token.ClientExpiry(signedAt),
 		Host:       ep.host,
 	}, nil
+}
+
+// ssoSessionGone reports whether err says the SSO access token that "aws
+// sso login" caches is expired or absent: the legacy sso_start_url
+// profiles fail with ssocreds.InvalidTokenError, sso_session profiles with
+// the token provider's failure to read or refresh the cached token.
+func ssoSessionGone(err error) bool {
+	var invalid *ssocreds.InvalidTokenError
+	if errors.As(err, &invalid) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "cached SSO token")
 }
 
 // presign signs the GetCallerIdentity request for ep at signedAt.

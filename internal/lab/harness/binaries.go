@@ -22,6 +22,17 @@ func BuildKubeiam(ctx context.Context, dir string) (string, error) {
 	return out, nil
 }
 
+// BuildTokenPlugin builds the slim exec plugin cmd/kubeiam-token into dir,
+// next to the kubeiam BuildKubeiam builds, which it hands over to on a
+// cache miss.
+func BuildTokenPlugin(ctx context.Context, dir string) (string, error) {
+	out := filepath.Join(dir, "kubeiam-token")
+	if _, err := run(ctx, "go", "build", "-o", out, "github.com/kubeiam/kubeiam/cmd/kubeiam-token"); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
 // run runs a command and returns its standard output; its error includes
 // standard error.
 func run(ctx context.Context, name string, args ...string) (string, error) {
