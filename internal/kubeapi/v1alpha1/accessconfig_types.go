@@ -52,11 +52,12 @@ type AccessConfigSpec struct {
 	AccountID string `json:"accountId"`
 
 	// AuthenticationMode says which sources of principal mappings count:
-	// the aws-auth ConfigMap, access entries, or both. One-way.
+	// the aws-auth ConfigMap, access entries, or both. One-way, one step at
+	// a time, as in EKS.
 	//
 	// +required
 	// +kubebuilder:validation:Enum=CONFIG_MAP;API_AND_CONFIG_MAP;API
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf || oldSelf == 'CONFIG_MAP' || (oldSelf == 'API_AND_CONFIG_MAP' && self == 'API')",message="authentication mode changes are one-way (CONFIG_MAP → API_AND_CONFIG_MAP → API)"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf || (oldSelf == 'CONFIG_MAP' && self == 'API_AND_CONFIG_MAP') || (oldSelf == 'API_AND_CONFIG_MAP' && self == 'API')",message="authentication mode changes are one-way and one step at a time (CONFIG_MAP → API_AND_CONFIG_MAP → API)"
 	AuthenticationMode string `json:"authenticationMode"`
 
 	// BootstrapClusterCreatorAdminPermissions gives the creator cluster
