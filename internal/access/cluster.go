@@ -120,6 +120,11 @@ type ClusterConfig struct {
 	CreatorARN string
 	// CreatedAt is when the cluster was created.
 	CreatedAt time.Time
+	// Tags are the cluster's AWS tags (TagResource on the cluster ARN).
+	Tags map[string]string
+	// Updates is the recent update history, oldest first, at most
+	// MaxUpdates (DescribeUpdate, ListUpdates).
+	Updates []Update
 	// Version counts the stored revisions of this config, starting at 1, for
 	// optimistic concurrency. 0 means never stored.
 	Version int64
@@ -150,7 +155,40 @@ func (c ClusterConfig) Validate() error {
 			return err
 		}
 	}
+	if len(c.Tags) > 0 {
+		if _, err := validateTags(c.Tags); err != nil {
+			return err
+		}
+	}
+	if len(c.Updates) > MaxUpdates {
+		return newError(InvalidParameterException, "The update history has %d updates, the maximum is %d.", len(c.Updates), MaxUpdates)
+	}
 	return nil
+}
+
+// ARN returns the cluster's ARN, in the partition of its creator (the
+// cluster lives where its creator does; "aws" when there is none).
+func (c ClusterConfig) ARN() string {
+	partition := "aws"
+	if p, err := arn.Parse(c.CreatorARN); err == nil {
+		partition = p.Partition
+	}
+	return "arn:" + partition + ":eks:" + c.Region + ":" + c.AccountID + ":cluster/" + c.Name
+}
+
+// Clone returns a deep copy of c.
+func (c ClusterConfig) Clone() ClusterConfig {
+	c.Tags = cloneTags(c.Tags)
+	if c.Updates != nil {
+		h := make([]Update, len(c.Updates))
+		for i, u := range c.Updates {
+			u.Params = append([]UpdateParam(nil), u.Params...)
+			u.Errors = append([]UpdateError(nil), u.Errors...)
+			h[i] = u
+		}
+		c.Updates = h
+	}
+	return c
 }
 
 // creatorPrincipal parses the creator ARN and returns the IAM principal the

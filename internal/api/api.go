@@ -152,12 +152,12 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) (any, error) {
 	}
 	if op.clusterScoped {
 		c.cluster = params[0]
-	}
-	if len(params) > 1 {
-		c.principal = params[1]
-	}
-	if len(params) > 2 {
-		c.policy = params[2]
+		if len(params) > 1 {
+			c.principal = params[1]
+		}
+		if len(params) > 2 {
+			c.policy = params[2]
+		}
 	}
 	if c.body, err = readBody(w, c.r); err != nil {
 		return nil, err
@@ -227,16 +227,8 @@ func (h *Handler) resourceARN(name string) string {
 	if err != nil {
 		return "cluster/" + name
 	}
-	return "arn:" + clusterPartition(cfg.CreatorARN) + ":eks:" + cfg.Region + ":" + cfg.AccountID + ":cluster/" + name
-}
-
-// clusterPartition is the partition of the creator's ARN: the cluster lives
-// where its creator does.
-func clusterPartition(creatorARN string) string {
-	if p, err := arn.Parse(creatorARN); err == nil {
-		return p.Partition
-	}
-	return "aws"
+	cfg.Name = name
+	return cfg.ARN()
 }
 
 // trimPath drops a trailing slash, which the SDKs never send but people do.

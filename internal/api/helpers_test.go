@@ -86,7 +86,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}
 	f.api, err = New(Config{
 		Store:         f.store,
-		Authenticator: Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest}},
+		Authenticator: Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest, Region: "us-east-1"}},
 		CreatorARN:    creatorARN,
 		Managers:      o.managers,
 		Metrics:       f.metrics,
@@ -106,7 +106,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 // mountTogether routes the API's paths to api and everything else to other.
 func mountTogether(api, other http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/clusters", api)
 	mux.Handle("/clusters/", api)
+	mux.Handle("/tags/", api)
 	mux.Handle("/access-policies", api)
 	mux.Handle("/", other)
 	return mux

@@ -206,7 +206,7 @@ func TestDevModeAWSCLI(t *testing.T) {
 		want    string
 	}{
 		{"creator", []string{"eks", "describe-cluster", "--name", DevClusterID, "--query", "cluster.accessConfig.authenticationMode"}, "CONFIG_MAP\n"},
-		{"creator", []string{"eks", "update-cluster-config", "--name", DevClusterID, "--access-config", "authenticationMode=API_AND_CONFIG_MAP", "--query", "update.status"}, "Successful\n"},
+		{"creator", []string{"eks", "update-cluster-config", "--name", DevClusterID, "--access-config", "authenticationMode=API_AND_CONFIG_MAP", "--query", "update.status"}, "InProgress\n"},
 		{"creator", []string{"eks", "create-access-entry", "--cluster-name", DevClusterID, "--principal-arn", dev, "--query", "accessEntry.username"}, dev + "\n"},
 		{"creator", []string{"eks", "associate-access-policy", "--cluster-name", DevClusterID, "--principal-arn", dev,
 			"--policy-arn", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "--access-scope", "type=cluster", "--query", "associatedAccessPolicy.policyArn"},
