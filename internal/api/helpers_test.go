@@ -61,6 +61,8 @@ type fixture struct {
 type fixtureOptions struct {
 	mode     access.Mode
 	managers []string
+	// noBootstrap stores bootstrapClusterCreatorAdminPermissions false.
+	noBootstrap bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -79,7 +81,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Cleanup(func() { _ = f.store.Close() })
 	_, err = f.store.PutCluster(access.ClusterConfig{
 		Name: testCluster, Region: "us-east-1", AccountID: localsts.DevAccount, AuthenticationMode: o.mode,
-		BootstrapClusterCreatorAdminPermissions: true, CreatorARN: creatorARN, CreatedAt: t0.Add(-time.Hour),
+		BootstrapClusterCreatorAdminPermissions: !o.noBootstrap, CreatorARN: creatorARN, CreatedAt: t0.Add(-time.Hour),
 	}, 0)
 	if err != nil {
 		t.Fatal(err)

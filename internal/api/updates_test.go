@@ -149,3 +149,55 @@ func TestSDKListClusters(t *testing.T) {
 		t.Errorf("bad nextToken: %d %s", r.status, r.errType)
 	}
 }
+
+// TestSDKNoCreatorBootstrap: a cluster created with
+// bootstrapClusterCreatorAdminPermissions false reports it, and its
+// creator has no access entry.
+func TestSDKNoCreatorBootstrap(t *testing.T) {
+	f := newFixture(t, fixtureOptions{mode: "API", noBootstrap: true})
+	ctx := context.Background()
+	c := f.client(f.creds("creator"))
+	dc, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(testCluster)})
+	if err != nil || aws.ToBool(dc.Cluster.AccessConfig.BootstrapClusterCreatorAdminPermissions) || dc.Cluster.AccessConfig.AuthenticationMode != types.AuthenticationModeApi {
+		t.Errorf("DescribeCluster = %+v, %v", dc, err)
+	}
+	list, err := c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String(testCluster)})
+	if err != nil || len(list.AccessEntries) != 0 {
+		t.Errorf("ListAccessEntries = %+v, %v", list, err)
+	}
+}
+
+// TestSDKCreateEntryToken: a CreateAccessEntry retried with its
+// clientRequestToken gets the first answer (not ResourceInUseException);
+// another request with that token is refused.
+func TestSDKCreateEntryToken(t *testing.T) {
+	f := newFixture(t, fixtureOptions{mode: "API"})
+	ctx := context.Background()
+	c := f.client(f.creds("creator"))
+	in := func(principal string, groups ...string) *eks.CreateAccessEntryInput {
+		return &eks.CreateAccessEntryInput{ClusterName: aws.String(testCluster), PrincipalArn: aws.String(principal),
+			KubernetesGroups: groups, ClientRequestToken: aws.String("create-1")}
+	}
+	first, err := c.CreateAccessEntry(ctx, in(developerARN, "devs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateAccessEntry(ctx, in(developerARN, "devs"))
+	if err != nil || !reflect.DeepEqual(again.AccessEntry, first.AccessEntry) {
+		t.Errorf("retry = %+v, %v; want %+v", again, err, first.AccessEntry)
+	}
+	for _, other := range []*eks.CreateAccessEntryInput{in(developerARN, "ops"), in(adminRoleARN, "devs")} {
+		_, err := c.CreateAccessEntry(ctx, other)
+		var invalid *types.InvalidRequestException
+		if !errors.As(err, &invalid) {
+			t.Errorf("another request (%s %v) with the token: %v", aws.ToString(other.PrincipalArn), other.KubernetesGroups, err)
+		}
+	}
+	// Without the token, or with another, a second create is in use.
+	_, err = c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(testCluster), PrincipalArn: aws.String(developerARN),
+		KubernetesGroups: []string{"devs"}, ClientRequestToken: aws.String("create-2")})
+	var inUse *types.ResourceInUseException
+	if !errors.As(err, &inUse) {
+		t.Errorf("a new token for an existing entry: %v", err)
+	}
+}

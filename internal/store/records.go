@@ -79,6 +79,8 @@ type entryRecord struct {
 	AccessEntryARN   string            `json:"accessEntryArn"`
 	CreatedAt        time.Time         `json:"createdAt"`
 	ModifiedAt       time.Time         `json:"modifiedAt"`
+	// ClientRequestToken: optional, so no new schema version.
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
 }
 
 type associationRecord struct {
@@ -145,6 +147,7 @@ func encodeEntry(e access.AccessEntry) ([]byte, error) {
 		ClusterName: e.ClusterName, PrincipalARN: e.PrincipalARN, Username: e.Username,
 		KubernetesGroups: e.KubernetesGroups, Type: string(e.Type), Tags: e.Tags,
 		AccessEntryARN: e.AccessEntryARN, CreatedAt: e.CreatedAt.UTC(), ModifiedAt: e.ModifiedAt.UTC(),
+		ClientRequestToken: e.ClientRequestToken,
 	})
 }
 
@@ -157,6 +160,7 @@ func decodeEntry(key string, b []byte) (access.AccessEntry, error) {
 		ClusterName: r.ClusterName, PrincipalARN: r.PrincipalARN, Username: r.Username,
 		KubernetesGroups: r.KubernetesGroups, Type: access.EntryType(r.Type), Tags: r.Tags,
 		AccessEntryARN: r.AccessEntryARN, CreatedAt: r.CreatedAt, ModifiedAt: r.ModifiedAt,
+		ClientRequestToken: r.ClientRequestToken,
 	}, nil
 }
 

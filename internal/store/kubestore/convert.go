@@ -50,6 +50,7 @@ func EntryObject(e access.AccessEntry, assocs []access.AccessPolicyAssociation) 
 			KubernetesGroups: append([]string(nil), e.KubernetesGroups...),
 			Tags:             e.Tags, AccessEntryARN: e.AccessEntryARN,
 			CreatedAt: formatTime(e.CreatedAt), ModifiedAt: formatTime(e.ModifiedAt),
+			ClientRequestToken: e.ClientRequestToken,
 		},
 	}
 	obj.Name = name
@@ -131,6 +132,7 @@ func decodeEntry(obj *v1alpha1.AccessEntry, cluster access.ClusterConfig) (decod
 		e.AccessEntryARN = spec.AccessEntryARN
 	}
 	e.ModifiedAt = modified
+	e.ClientRequestToken = spec.ClientRequestToken
 	key, err := access.EntryKey(e.PrincipalARN)
 	if err != nil {
 		return decodedEntry{}, err

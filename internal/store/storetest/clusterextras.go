@@ -105,7 +105,7 @@ func testClusterWithEntry(t *testing.T, open func(t *testing.T) store.Port) {
 	}
 }
 
-// testEntryTags: EditEntryTags edits an entry's tags atomically, a refusal
+// testEntryTags: an entry's idempotency token round-trips; EditEntryTags edits an entry's tags atomically, a refusal
 // by edit changes nothing, and an unknown entry is not found.
 func testEntryTags(t *testing.T, open func(t *testing.T) store.Port) {
 	s := open(t)
@@ -113,7 +113,11 @@ func testEntryTags(t *testing.T, open func(t *testing.T) store.Port) {
 	mustNil(t, err)
 	e := Entry(t, RoleARN("Dev"))
 	e.Tags = map[string]string{"a": "1"}
+	e.ClientRequestToken = "token-1"
 	mustNil(t, s.CreateEntry(e))
+	if got, err := s.GetEntry(RoleARN("Dev")); err != nil || got.ClientRequestToken != "token-1" {
+		t.Errorf("ClientRequestToken did not round-trip: %+v, %v", got, err)
+	}
 	got, err := s.EditEntryTags(RoleARN("Dev"), func(cur map[string]string) (map[string]string, error) {
 		return access.MergeTags(cur, map[string]string{"b": "2"}, access.BadRequestException)
 	})
