@@ -1,7 +1,9 @@
 // Package api serves kubeiam's access-management API: the EKS REST routes
-// and JSON for one cluster (DescribeCluster, UpdateClusterConfig and the
-// access entry and access policy operations), so that the AWS CLI v2, the
-// AWS SDKs and "kubeiam access-entry" work against it unchanged.
+// and JSON for one cluster (ListClusters, DescribeCluster,
+// UpdateClusterConfig with DescribeUpdate and ListUpdates, the access entry
+// and access policy operations, and tagging), so that the AWS CLI v2, the
+// AWS SDKs and their waiters, infrastructure-as-code tools and
+// "kubeiam access-entry" work against it unchanged.
 //
 // Every request goes through the same pipeline: route, read the body
 // (bounded), authenticate, authorize, check the cluster name, then a thin
@@ -60,7 +62,8 @@ type Config struct {
 }
 
 // Handler is the access-management API. It implements http.Handler, serves
-// /clusters/... and /access-policies, and is safe for concurrent use.
+// /clusters, /clusters/..., /access-policies and /tags/..., and is safe for
+// concurrent use.
 type Handler struct {
 	store      store.Port
 	auth       Authenticator
