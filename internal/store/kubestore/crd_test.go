@@ -72,6 +72,14 @@ func TestCRDRulesRefuseWhatCELCanExpress(t *testing.T) {
 	if _, err := configs.Update(ctx, c, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "one-way") {
 		t.Errorf("mode back to CONFIG_MAP = %v, want Invalid: one-way", err)
 	}
+	// The update history is checked too: a status EKS does not have is
+	// refused.
+	mustNil(t, unstructured.SetNestedField(c.Object, string(access.ModeAPIAndConfigMap), "spec", "authenticationMode"))
+	mustNil(t, unstructured.SetNestedSlice(c.Object, []any{map[string]any{"id": "u1", "status": "Done", "type": "AccessConfigUpdate",
+		"createdAt": "2026-01-02T03:04:05Z"}}, "status", "updates"))
+	if _, err := configs.Update(ctx, c, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "status.updates[0].status") {
+		t.Errorf("an update with status Done = %v, want Invalid", err)
+	}
 	other, err := kubestoreConfigObject(t, access.ModeAPI)
 	mustNil(t, err)
 	other.SetName("other")
