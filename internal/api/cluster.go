@@ -65,9 +65,11 @@ func (h *Handler) describeCluster(c *call) (any, error) {
 // does, with an InProgress update that DescribeUpdate then reports
 // Successful (see updates.go). The change, its update record and, on the
 // move from CONFIG_MAP with bootstrapClusterCreatorAdminPermissions, the
-// creator's cluster-admin entry are one store write, so that there is no
-// instant in which the creator has lost CONFIG_MAP's implicit admin without
-// having the entry; an entry that already exists is kept as it is.
+// creator's cluster-admin entry are written together
+// (store.Port.PutClusterWithEntry: one transaction in the embedded store,
+// the entry first in the Kubernetes store), so that there is no instant in
+// which the creator has lost CONFIG_MAP's implicit admin without having
+// the entry; an entry that already exists is kept as it is.
 //
 // A retry with the clientRequestToken of an earlier update gets that
 // update back; the same token on a different change is refused.
