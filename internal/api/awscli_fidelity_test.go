@@ -96,6 +96,16 @@ func TestAWSCLIFidelity(t *testing.T) {
 		refused(t, "An error occurred (NotFoundException) when calling the ListTagsForResource operation: No resource found for ARN",
 			"eks", "list-tags-for-resource", "--resource-arn", "arn:aws:eks:us-east-1:111122223333:cluster/prod")
 	})
+	t.Run("clientRequestToken", func(t *testing.T) {
+		args := []string{"eks", "create-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN, "--client-request-token", "cli-token-1"}
+		first := ok(t, args...)
+		again := ok(t, args...)
+		if !reflect.DeepEqual(first, again) {
+			t.Errorf("retry answered %v, want %v", again, first)
+		}
+		refused(t, "An error occurred (InvalidRequestException) when calling the CreateAccessEntry operation: The clientRequestToken was already used with a different request",
+			append(args, "--kubernetes-groups", "ops")...)
+	})
 	t.Run("another region", func(t *testing.T) {
 		_, stderr, ok := runAWSIn(t, f, home, "creator", "eu-west-1", "eks", "describe-cluster", "--name", testCluster)
 		if ok || !strings.Contains(stderr, "An error occurred (InvalidSignatureException) when calling the DescribeCluster operation: Credential should be scoped to a valid region, not 'eu-west-1'.") {
