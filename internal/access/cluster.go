@@ -66,13 +66,14 @@ func RequireAccessEntries(m Mode) error {
 }
 
 // ValidateModeChange checks an UpdateClusterConfig of the authentication
-// mode. Modes only move forwards: CONFIG_MAP → API_AND_CONFIG_MAP → API,
-// and kubeiam lets a change skip the middle step (CONFIG_MAP → API), as
-// its specification says; the migration tooling still recommends the
-// intermediate mode. Going back, and "changing" to the current mode, are an
-// InvalidParameterException whose message begins with EKS's own
-// "Unsupported authentication mode update from X to Y"; kubeiam adds a
-// sentence saying why.
+// mode. As in EKS, modes move forwards one step at a time: CONFIG_MAP →
+// API_AND_CONFIG_MAP → API. Skipping the middle step, going back, and
+// "changing" to the current mode are each an InvalidParameterException
+// whose message begins with EKS's own "Unsupported authentication mode
+// update from X to Y" (the EKS troubleshooting guide "How do I troubleshoot
+// issues with access entries in my Amazon EKS cluster?" on re:Post, and the
+// EKS workshop's CONFIG_MAP → API attempt, quote it); kubeiam adds a
+// sentence saying why and what to do.
 func ValidateModeChange(from, to Mode) error {
 	if _, err := ParseMode(string(from)); err != nil {
 		return err
@@ -82,8 +83,15 @@ func ValidateModeChange(from, to Mode) error {
 	}
 	prefix := "Unsupported authentication mode update from " + string(from) + " to " + string(to) + ". "
 	switch d := to.rank() - from.rank(); {
-	case d >= 1:
+	case d == 1:
 		return nil
+	case d > 1:
+		// The intermediate mode is where aws-auth's mappings are recreated as
+		// access entries while both still count; jumping over it would drop
+		// every aws-auth mapping at once.
+		return newError(InvalidParameterException,
+			"%sChange the authentication mode to %s first, move the aws-auth mappings to access entries, then change it to %s.",
+			prefix, ModeAPIAndConfigMap, to)
 	case d == 0:
 		return newError(InvalidParameterException, "%sThe cluster already uses %s; there is nothing to update.", prefix, from)
 	}
@@ -112,6 +120,11 @@ type ClusterConfig struct {
 	CreatorARN string
 	// CreatedAt is when the cluster was created.
 	CreatedAt time.Time
+	// Tags are the cluster's AWS tags (TagResource on the cluster ARN).
+	Tags map[string]string
+	// Updates is the recent update history, oldest first, at most
+	// MaxUpdates (DescribeUpdate, ListUpdates).
+	Updates []Update
 	// Version counts the stored revisions of this config, starting at 1, for
 	// optimistic concurrency. 0 means never stored.
 	Version int64
@@ -142,7 +155,40 @@ func (c ClusterConfig) Validate() error {
 			return err
 		}
 	}
+	if len(c.Tags) > 0 {
+		if _, err := validateTags(c.Tags); err != nil {
+			return err
+		}
+	}
+	if len(c.Updates) > MaxUpdates {
+		return newError(InvalidParameterException, "The update history has %d updates, the maximum is %d.", len(c.Updates), MaxUpdates)
+	}
 	return nil
+}
+
+// ARN returns the cluster's ARN, in the partition of its creator (the
+// cluster lives where its creator does; "aws" when there is none).
+func (c ClusterConfig) ARN() string {
+	partition := "aws"
+	if p, err := arn.Parse(c.CreatorARN); err == nil {
+		partition = p.Partition
+	}
+	return "arn:" + partition + ":eks:" + c.Region + ":" + c.AccountID + ":cluster/" + c.Name
+}
+
+// Clone returns a deep copy of c.
+func (c ClusterConfig) Clone() ClusterConfig {
+	c.Tags = cloneTags(c.Tags)
+	if c.Updates != nil {
+		h := make([]Update, len(c.Updates))
+		for i, u := range c.Updates {
+			u.Params = append([]UpdateParam(nil), u.Params...)
+			u.Errors = append([]UpdateError(nil), u.Errors...)
+			h[i] = u
+		}
+		c.Updates = h
+	}
+	return c
 }
 
 // creatorPrincipal parses the creator ARN and returns the IAM principal the

@@ -48,7 +48,8 @@ func TestValidateModeChange(t *testing.T) {
 	}{
 		{"config map to both", ModeConfigMap, ModeAPIAndConfigMap, "", ""},
 		{"both to api", ModeAPIAndConfigMap, ModeAPI, "", ""},
-		{"skipping forwards to api", ModeConfigMap, ModeAPI, "", ""},
+		{"skipping API_AND_CONFIG_MAP is refused as in EKS", ModeConfigMap, ModeAPI, InvalidParameterException,
+			"Unsupported authentication mode update from CONFIG_MAP to API. Change the authentication mode to API_AND_CONFIG_MAP first, move the aws-auth mappings to access entries, then change it to API."},
 		{"api back to both", ModeAPI, ModeAPIAndConfigMap, InvalidParameterException,
 			"Unsupported authentication mode update from API to API_AND_CONFIG_MAP. Authentication mode changes are one-way..."},
 		{"api back to config map", ModeAPI, ModeConfigMap, InvalidParameterException,

@@ -105,6 +105,9 @@ type AccessEntry struct {
 	AccessEntryARN   string
 	CreatedAt        time.Time
 	ModifiedAt       time.Time
+	// ClientRequestToken is the idempotency token of the CreateAccessEntry
+	// that made the entry, if it had one (see SameCreate).
+	ClientRequestToken string
 }
 
 // Clone returns a deep copy of e, so that callers holding a snapshot cannot

@@ -17,6 +17,11 @@ const (
 	ResourceInUseException         ErrorType = "ResourceInUseException"
 	AccessDeniedException          ErrorType = "AccessDeniedException"
 	ResourceLimitExceededException ErrorType = "ResourceLimitExceededException"
+	// BadRequestException and NotFoundException are the tagging
+	// operations' errors (TagResource, UntagResource, ListTagsForResource
+	// model no others).
+	BadRequestException ErrorType = "BadRequestException"
+	NotFoundException   ErrorType = "NotFoundException"
 )
 
 // HTTPStatus returns the status code EKS answers errors of type t with, and
@@ -24,9 +29,9 @@ const (
 // package is pure and imports no transport.)
 func (t ErrorType) HTTPStatus() int {
 	switch t {
-	case InvalidParameterException, InvalidRequestException, ResourceLimitExceededException:
+	case InvalidParameterException, InvalidRequestException, ResourceLimitExceededException, BadRequestException:
 		return 400
-	case ResourceNotFoundException:
+	case ResourceNotFoundException, NotFoundException:
 		return 404
 	case ResourceInUseException:
 		return 409

@@ -1,7 +1,9 @@
 // Package api serves kubeiam's access-management API: the EKS REST routes
-// and JSON for one cluster (DescribeCluster, UpdateClusterConfig and the
-// access entry and access policy operations), so that the AWS CLI v2, the
-// AWS SDKs and "kubeiam access-entry" work against it unchanged.
+// and JSON for one cluster (ListClusters, DescribeCluster,
+// UpdateClusterConfig with DescribeUpdate and ListUpdates, the access entry
+// and access policy operations, and tagging), so that the AWS CLI v2, the
+// AWS SDKs and their waiters, infrastructure-as-code tools and
+// "kubeiam access-entry" work against it unchanged.
 //
 // Every request goes through the same pipeline: route, read the body
 // (bounded), authenticate, authorize, check the cluster name, then a thin
@@ -60,7 +62,8 @@ type Config struct {
 }
 
 // Handler is the access-management API. It implements http.Handler, serves
-// /clusters/... and /access-policies, and is safe for concurrent use.
+// /clusters, /clusters/..., /access-policies and /tags/..., and is safe for
+// concurrent use.
 type Handler struct {
 	store      store.Port
 	auth       Authenticator
@@ -152,12 +155,12 @@ func (h *Handler) serve(w http.ResponseWriter, c *call) (any, error) {
 	}
 	if op.clusterScoped {
 		c.cluster = params[0]
-	}
-	if len(params) > 1 {
-		c.principal = params[1]
-	}
-	if len(params) > 2 {
-		c.policy = params[2]
+		if len(params) > 1 {
+			c.principal = params[1]
+		}
+		if len(params) > 2 {
+			c.policy = params[2]
+		}
 	}
 	if c.body, err = readBody(w, c.r); err != nil {
 		return nil, err
@@ -227,16 +230,8 @@ func (h *Handler) resourceARN(name string) string {
 	if err != nil {
 		return "cluster/" + name
 	}
-	return "arn:" + clusterPartition(cfg.CreatorARN) + ":eks:" + cfg.Region + ":" + cfg.AccountID + ":cluster/" + name
-}
-
-// clusterPartition is the partition of the creator's ARN: the cluster lives
-// where its creator does.
-func clusterPartition(creatorARN string) string {
-	if p, err := arn.Parse(creatorARN); err == nil {
-		return p.Partition
-	}
-	return "aws"
+	cfg.Name = name
+	return cfg.ARN()
 }
 
 // trimPath drops a trailing slash, which the SDKs never send but people do.

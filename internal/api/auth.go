@@ -30,21 +30,67 @@ type Authenticator interface {
 type SigV4Authenticator struct {
 	// Verify checks r's signature for service and returns the signer.
 	Verify func(r *http.Request, service string) (identity.Identity, error)
+	// Region is the cluster's region: a request must be signed for it, as
+	// EKS's regional endpoint requires. Empty: any region the verifier
+	// accepts.
+	Region string
 }
 
 // sigV4Service is the service name EKS requests are signed for.
 const sigV4Service = "eks"
 
-// Authenticate verifies r's signature for service "eks".
+// Authenticate checks r's credential scope (this region, service "eks"),
+// cheapest first, then verifies its signature.
 func (a SigV4Authenticator) Authenticate(r *http.Request) (identity.Identity, error) {
 	if a.Verify == nil {
 		return identity.Identity{}, unrecognizedClient("SigV4-signed requests are not accepted by this server.")
+	}
+	if err := a.checkScope(r); err != nil {
+		return identity.Identity{}, err
 	}
 	id, err := a.Verify(r, sigV4Service)
 	if err != nil {
 		return identity.Identity{}, sigV4Refusal(err)
 	}
 	return id, nil
+}
+
+// checkScope refuses a credential scope for another region or service with
+// the InvalidSignatureException (403) and message AWS's front end answers a
+// JSON API with ("Credential should be scoped to a valid region, not
+// 'us-west-2'." and "Credential should be scoped to correct service:
+// 'eks'.", as quoted in aws-sdk-ruby #508 and #431 and versity/versitygw
+// #192). A header whose scope cannot be read is left to Verify, which
+// answers its malformation precisely.
+func (a SigV4Authenticator) checkScope(r *http.Request) error {
+	region, service, ok := credentialScope(r.Header.Get("Authorization"))
+	if !ok {
+		return nil
+	}
+	if service != sigV4Service {
+		return &Error{Status: http.StatusForbidden, Type: TypeInvalidSignature,
+			Message: "Credential should be scoped to correct service: '" + sigV4Service + "'."}
+	}
+	if a.Region != "" && region != a.Region {
+		return &Error{Status: http.StatusForbidden, Type: TypeInvalidSignature,
+			Message: "Credential should be scoped to a valid region, not '" + region + "'."}
+	}
+	return nil
+}
+
+// credentialScope returns the region and service of a SigV4 Authorization
+// header's Credential=KEY/DATE/REGION/SERVICE/aws4_request.
+func credentialScope(header string) (region, service string, ok bool) {
+	_, rest, found := strings.Cut(header, "Credential=")
+	if !found {
+		return "", "", false
+	}
+	cred, _, _ := strings.Cut(rest, ",")
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 {
+		return "", "", false
+	}
+	return parts[2], parts[3], true
 }
 
 // sigV4Refusal maps the local STS's error codes to what AWS's front end

@@ -23,10 +23,16 @@ const awsCLI = "/usr/bin/aws"
 // returns stdout, stderr and whether it exited 0.
 func runAWS(t *testing.T, f *fixture, home, user string, args ...string) (string, string, bool) {
 	t.Helper()
+	return runAWSIn(t, f, home, user, "us-east-1", args...)
+}
+
+// runAWSIn is runAWS with the CLI's region (which it signs for).
+func runAWSIn(t *testing.T, f *fixture, home, user, region string, args ...string) (string, string, bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	k := f.key(user)
-	cmd := exec.CommandContext(ctx, awsCLI, append(args, "--endpoint-url", f.url, "--region", "us-east-1", "--output", "json")...)
+	cmd := exec.CommandContext(ctx, awsCLI, append(args, "--endpoint-url", f.url, "--region", region, "--output", "json")...)
 	cmd.Env = []string{
 		"PATH=/usr/bin:/bin",
 		"HOME=" + home,
@@ -74,7 +80,7 @@ func TestAWSCLIAcceptance(t *testing.T) {
 			wantString(t, out, "arn:aws:eks:us-east-1:111122223333:cluster/kubeiam-dev", "cluster", "arn")
 		}},
 		{"update-cluster-config", []string{"eks", "update-cluster-config", "--name", testCluster, "--access-config", "authenticationMode=API_AND_CONFIG_MAP"}, func(t *testing.T, out map[string]any) {
-			wantString(t, out, "Successful", "update", "status")
+			wantString(t, out, "InProgress", "update", "status")
 			wantString(t, out, "AccessConfigUpdate", "update", "type")
 		}},
 		{"create-access-entry", append([]string{"eks", "create-access-entry", "--principal-arn", developerARN, "--kubernetes-groups", "devs"}, cluster...), func(t *testing.T, out map[string]any) {

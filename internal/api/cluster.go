@@ -1,10 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/store"
@@ -50,7 +48,7 @@ func (h *Handler) describeCluster(c *call) (any, error) {
 	}
 	return map[string]wireCluster{"cluster": {
 		Name:      cfg.Name,
-		ARN:       "arn:" + clusterPartition(cfg.CreatorARN) + ":eks:" + cfg.Region + ":" + cfg.AccountID + ":cluster/" + cfg.Name,
+		ARN:       cfg.ARN(),
 		CreatedAt: epochTime(cfg.CreatedAt),
 		Version:   h.version,
 		Endpoint:  h.endpoint,
@@ -59,15 +57,22 @@ func (h *Handler) describeCluster(c *call) (any, error) {
 			AuthenticationMode:                      string(cfg.AuthenticationMode),
 			BootstrapClusterCreatorAdminPermissions: cfg.BootstrapClusterCreatorAdminPermissions,
 		},
-		Tags: map[string]string{},
+		Tags: nonNilTags(cfg.Tags),
 	}}, nil
 }
 
-// updateClusterConfig changes the authentication mode. On the move from
-// CONFIG_MAP into an API mode with bootstrapClusterCreatorAdminPermissions,
-// the creator's cluster-admin entry is created first, so that there is no
-// instant in which the creator has lost CONFIG_MAP's implicit admin without
-// having the entry; an entry that already exists is kept as it is.
+// updateClusterConfig changes the authentication mode and answers, as EKS
+// does, with an InProgress update that DescribeUpdate then reports
+// Successful (see updates.go). The change, its update record and, on the
+// move from CONFIG_MAP with bootstrapClusterCreatorAdminPermissions, the
+// creator's cluster-admin entry are written together
+// (store.Port.PutClusterWithEntry: one transaction in the embedded store,
+// the entry first in the Kubernetes store), so that there is no instant in
+// which the creator has lost CONFIG_MAP's implicit admin without having
+// the entry; an entry that already exists is kept as it is.
+//
+// A retry with the clientRequestToken of an earlier update gets that
+// update back; the same token on a different change is refused.
 func (h *Handler) updateClusterConfig(c *call) (any, error) {
 	var req updateConfigRequest
 	if err := decode(c.body, &req); err != nil {
@@ -81,62 +86,52 @@ func (h *Handler) updateClusterConfig(c *call) (any, error) {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		saved, err := h.changeMode(c, mode)
+		u, err := h.changeMode(c, mode, req.ClientRequestToken)
 		if errors.Is(err, store.ErrConflict) && attempt < maxConfigAttempts {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		return map[string]wireUpdate{"update": {
-			ID:     updateID(saved),
-			Status: "Successful",
-			Type:   "AccessConfigUpdate",
-			Params: []wireUpdateParam{{Type: "AuthenticationMode", Value: string(mode)}},
-			// The change is applied synchronously, so it is done when created.
-			CreatedAt: epochTime(h.now()),
-			Errors:    []any{},
-		}}, nil
+		return map[string]wireUpdate{"update": toWireUpdate(u)}, nil
 	}
 }
 
-func (h *Handler) changeMode(c *call, mode access.Mode) (access.ClusterConfig, error) {
+func (h *Handler) changeMode(c *call, mode access.Mode, token string) (access.Update, error) {
 	cur, err := h.cluster(c)
 	if err != nil {
-		return access.ClusterConfig{}, err
+		return access.Update{}, err
+	}
+	if prev, ok := cur.UpdateByToken(token); ok {
+		if prev.Type != access.UpdateTypeAccessConfig || len(prev.Params) != 1 || prev.Params[0].Value != string(mode) {
+			return access.Update{}, access.ErrTokenReused()
+		}
+		return prev, nil
 	}
 	if err := access.ValidateModeChange(cur.AuthenticationMode, mode); err != nil {
-		return access.ClusterConfig{}, err
+		return access.Update{}, err
 	}
+	id, err := newUUID()
+	if err != nil {
+		return access.Update{}, err
+	}
+	u := access.NewModeUpdate(id, mode, token, h.now())
+	next := cur.WithUpdate(u)
+	next.AuthenticationMode = mode
+	var saved access.ClusterConfig
 	if !cur.AuthenticationMode.UsesAccessEntries() && mode.UsesAccessEntries() && cur.BootstrapClusterCreatorAdminPermissions {
 		entry, assoc, err := access.BootstrapCreatorEntry(cur, h.now())
 		if err != nil {
-			return access.ClusterConfig{}, err
+			return access.Update{}, err
 		}
-		err = h.store.CreateEntry(entry, assoc)
-		switch access.TypeOf(err) {
-		case "":
-			if err != nil {
-				return access.ClusterConfig{}, fmt.Errorf("create the creator's access entry: %w", err)
-			}
-			c.principal = entry.PrincipalARN
-			h.log.Info("api bootstrap entry created", "principal_arn", entry.PrincipalARN, "policy_arn", assoc.PolicyARN)
-		case access.ResourceInUseException: // someone made it already
-		default:
-			return access.ClusterConfig{}, err
+		if saved, err = h.store.PutClusterWithEntry(next, cur.Version, entry, assoc); err != nil {
+			return access.Update{}, err
 		}
+		c.principal = entry.PrincipalARN
+		h.log.Info("api bootstrap entry created", "principal_arn", entry.PrincipalARN, "policy_arn", assoc.PolicyARN)
+	} else if saved, err = h.store.PutCluster(next, cur.Version); err != nil {
+		return access.Update{}, err
 	}
-	next := cur
-	next.AuthenticationMode = mode
-	return h.store.PutCluster(next, cur.Version)
-}
-
-// updateID derives the update's ID from the cluster and its new version,
-// UUID-shaped like EKS's, so the same update always has the same ID.
-func updateID(cfg access.ClusterConfig) string {
-	sum := sha256.Sum256([]byte(cfg.Name + "/" + strconv.FormatInt(cfg.Version, 10)))
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	h.completeUpdate(saved, u.ID)
+	return u, nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -27,10 +28,39 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.ClientRequestToken != "" {
+		prev, found, err := h.entryByToken(req.ClientRequestToken)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			if !access.SameCreate(prev, entry) {
+				return nil, access.ErrTokenReused()
+			}
+			return map[string]wireAccessEntry{"accessEntry": toWireEntry(prev)}, nil
+		}
+		entry.ClientRequestToken = req.ClientRequestToken
+	}
 	if err := h.store.CreateEntry(entry); err != nil {
 		return nil, err
 	}
 	return map[string]wireAccessEntry{"accessEntry": toWireEntry(entry)}, nil
+}
+
+// entryByToken finds the entry a CreateAccessEntry with token made. Two
+// different requests racing with one token may both be created: tokens
+// guard retries, which follow their first attempt.
+func (h *Handler) entryByToken(token string) (access.AccessEntry, bool, error) {
+	snap, err := h.store.Snapshot()
+	if err != nil {
+		return access.AccessEntry{}, false, fmt.Errorf("read access entries: %w", err)
+	}
+	for _, e := range snap.Entries {
+		if e.ClientRequestToken == token {
+			return e, true, nil
+		}
+	}
+	return access.AccessEntry{}, false, nil
 }
 
 func (h *Handler) describeAccessEntry(c *call) (any, error) {

@@ -61,6 +61,8 @@ type fixture struct {
 type fixtureOptions struct {
 	mode     access.Mode
 	managers []string
+	// noBootstrap stores bootstrapClusterCreatorAdminPermissions false.
+	noBootstrap bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -79,14 +81,14 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Cleanup(func() { _ = f.store.Close() })
 	_, err = f.store.PutCluster(access.ClusterConfig{
 		Name: testCluster, Region: "us-east-1", AccountID: localsts.DevAccount, AuthenticationMode: o.mode,
-		BootstrapClusterCreatorAdminPermissions: true, CreatorARN: creatorARN, CreatedAt: t0.Add(-time.Hour),
+		BootstrapClusterCreatorAdminPermissions: !o.noBootstrap, CreatorARN: creatorARN, CreatedAt: t0.Add(-time.Hour),
 	}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.api, err = New(Config{
 		Store:         f.store,
-		Authenticator: Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest}},
+		Authenticator: Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest, Region: "us-east-1"}},
 		CreatorARN:    creatorARN,
 		Managers:      o.managers,
 		Metrics:       f.metrics,
@@ -106,7 +108,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 // mountTogether routes the API's paths to api and everything else to other.
 func mountTogether(api, other http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/clusters", api)
 	mux.Handle("/clusters/", api)
+	mux.Handle("/tags/", api)
 	mux.Handle("/access-policies", api)
 	mux.Handle("/", other)
 	return mux

@@ -47,9 +47,24 @@ func TestModeTransitions(t *testing.T) {
 			t.Errorf("mode = %s", cfg.AuthenticationMode)
 		}
 	})
-	t.Run("CONFIG_MAP straight to API bootstraps the creator", func(t *testing.T) {
+	t.Run("CONFIG_MAP straight to API is refused as EKS refuses it", func(t *testing.T) {
 		f := newFixture(t, fixtureOptions{})
-		if r := updateMode(t, f, "API"); r.status != 200 {
+		r := updateMode(t, f, "API")
+		if r.status != 400 || r.errType != "InvalidParameterException" ||
+			!strings.HasPrefix(r.message(), "Unsupported authentication mode update from CONFIG_MAP to API. ") {
+			t.Errorf("%d %s %q", r.status, r.errType, r.message())
+		}
+		cfg, _ := f.store.GetCluster()
+		if cfg.AuthenticationMode != access.ModeConfigMap {
+			t.Errorf("mode = %s", cfg.AuthenticationMode)
+		}
+		if _, err := f.store.GetEntry(creatorARN); access.TypeOf(err) != access.ResourceNotFoundException {
+			t.Errorf("a refused change bootstrapped the creator: %v", err)
+		}
+	})
+	t.Run("CONFIG_MAP to API_AND_CONFIG_MAP bootstraps the creator", func(t *testing.T) {
+		f := newFixture(t, fixtureOptions{})
+		if r := updateMode(t, f, "API_AND_CONFIG_MAP"); r.status != 200 {
 			t.Fatalf("%+v", r)
 		}
 		assocs, err := f.store.ListAssociations(creatorARN)

@@ -21,6 +21,12 @@ const (
 	OpDisassociateAccessPolicy     = "DisassociateAccessPolicy"
 	OpListAssociatedAccessPolicies = "ListAssociatedAccessPolicies"
 	OpListAccessPolicies           = "ListAccessPolicies"
+	OpListClusters                 = "ListClusters"
+	OpDescribeUpdate               = "DescribeUpdate"
+	OpListUpdates                  = "ListUpdates"
+	OpTagResource                  = "TagResource"
+	OpUntagResource                = "UntagResource"
+	OpListTagsForResource          = "ListTagsForResource"
 	// OpUnknown is the audit and metrics name of a request that matched no
 	// route.
 	OpUnknown = "Unknown"
@@ -49,6 +55,20 @@ func newRoutes() []pattern {
 	return []pattern{
 		{[]string{"access-policies"}, map[string]*operation{
 			http.MethodGet: {name: OpListAccessPolicies, public: true, handle: (*Handler).listAccessPolicies},
+		}},
+		{[]string{"clusters"}, map[string]*operation{
+			http.MethodGet: {name: OpListClusters, handle: (*Handler).listClusters},
+		}},
+		{[]string{"tags", "{}"}, map[string]*operation{
+			http.MethodPost:   {name: OpTagResource, handle: (*Handler).tagResource},
+			http.MethodDelete: {name: OpUntagResource, handle: (*Handler).untagResource},
+			http.MethodGet:    {name: OpListTagsForResource, handle: (*Handler).listTagsForResource},
+		}},
+		{[]string{"clusters", "{}", "updates"}, map[string]*operation{
+			http.MethodGet: {name: OpListUpdates, clusterScoped: true, handle: (*Handler).listUpdates},
+		}},
+		{[]string{"clusters", "{}", "updates", "{}"}, map[string]*operation{
+			http.MethodGet: {name: OpDescribeUpdate, clusterScoped: true, handle: (*Handler).describeUpdate},
 		}},
 		{[]string{"clusters", "{}"}, map[string]*operation{
 			http.MethodGet: {name: OpDescribeCluster, clusterScoped: true, handle: (*Handler).describeCluster},

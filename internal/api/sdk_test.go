@@ -41,7 +41,7 @@ func TestSDKOperations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UpdateClusterConfig: %v", err)
 	}
-	if u := up.Update; u.Status != types.UpdateStatusSuccessful || u.Type != types.UpdateTypeAccessConfigUpdate || len(u.Params) != 1 ||
+	if u := up.Update; u.Status != types.UpdateStatusInProgress || u.Type != types.UpdateTypeAccessConfigUpdate || len(u.Params) != 1 ||
 		u.Params[0].Type != types.UpdateParamTypeAuthenticationMode || aws.ToString(u.Params[0].Value) != "API_AND_CONFIG_MAP" || aws.ToString(u.Id) == "" {
 		t.Errorf("Update = %+v", u)
 	}

@@ -92,18 +92,12 @@ type wireCluster struct {
 	Tags         map[string]string `json:"tags"`
 }
 
-type wireUpdateParam struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
-
-type wireUpdate struct {
-	ID        string            `json:"id"`
-	Status    string            `json:"status"`
-	Type      string            `json:"type"`
-	Params    []wireUpdateParam `json:"params"`
-	CreatedAt epochTime         `json:"createdAt"`
-	Errors    []any             `json:"errors"`
+// nonNilTags renders absent tags as {} as EKS does.
+func nonNilTags(t map[string]string) map[string]string {
+	if t == nil {
+		return map[string]string{}
+	}
+	return t
 }
 
 type wireAccessPolicy struct {

@@ -179,6 +179,12 @@ func printKeepCommands(w io.Writer, cmd *cobra.Command, p migrate.Plan, pf *pref
 			fmt.Fprintln(w, line+common)
 		}
 	}
+	if current == access.ModeConfigMap {
+		// The mode moves one step at a time, as in EKS.
+		fmt.Fprintf(w, "Or switch anyway; they lose access for good: kubeiam cluster update-config --authentication-mode %s%s, then kubeiam cluster update-config --authentication-mode API --force%s\n",
+			access.ModeAPIAndConfigMap, common, common)
+		return
+	}
 	fmt.Fprintf(w, "Or switch anyway; they lose access for good: kubeiam cluster update-config --authentication-mode API --force%s\n", common)
 }
 

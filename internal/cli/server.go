@@ -23,6 +23,7 @@ type serverFlags struct {
 	awsAuthFile, kubeconfig, storeType string
 	awsAuthConfigMap                   bool
 	managers                           []string
+	bootstrapCreator                   bool
 	logFormat, logLevel                string
 	stsTimeout                         string
 	ec2PrivateDNS                      bool
@@ -117,6 +118,7 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 	fl.StringVar(&f.tlsKey, "tls-private-key-file", "", "serving certificate's private key")
 	fl.StringVar(&f.cfg.ClusterCreatorARN, "cluster-creator-arn", "", "IAM user or role that is an administrator without any mapping")
 	fl.StringVar(&f.cfg.AuthenticationMode, "authentication-mode", "", "initial mode of a new cluster: CONFIG_MAP, API_AND_CONFIG_MAP or API (default CONFIG_MAP)")
+	fl.BoolVar(&f.bootstrapCreator, "bootstrap-cluster-creator-admin-permissions", true, "make the cluster creator an administrator (in an API mode, through an access entry); false: no creator access entry, as EKS's accessConfig (not with CONFIG_MAP; a new cluster record only)")
 	fl.StringSliceVar(&f.managers, "manager", nil, "principal ARN allowed to call the access-management API (repeatable)")
 	fl.StringVar(&f.awsAuthFile, "aws-auth-file", "", "aws-auth ConfigMap manifest or data file, reloaded on change")
 	fl.BoolVar(&f.awsAuthConfigMap, "aws-auth-configmap", false, "watch kube-system/aws-auth through the Kubernetes API")
@@ -156,6 +158,7 @@ func (f *serverFlags) load(fl *pflag.FlagSet) (config.Server, error) {
 	set("tls-private-key-file", func() { cfg.TLS.KeyFile = f.tlsKey })
 	set("cluster-creator-arn", func() { cfg.ClusterCreatorARN = f.cfg.ClusterCreatorARN })
 	set("authentication-mode", func() { cfg.AuthenticationMode = f.cfg.AuthenticationMode })
+	set("bootstrap-cluster-creator-admin-permissions", func() { cfg.BootstrapClusterCreatorAdminPermissions = &f.bootstrapCreator })
 	set("manager", func() { cfg.Managers = f.managers })
 	set("aws-auth-file", func() { cfg.AWSAuth.File = f.awsAuthFile })
 	set("aws-auth-configmap", func() { cfg.AWSAuth.ConfigMap = f.awsAuthConfigMap })

@@ -49,6 +49,13 @@ type Server struct {
 	// AuthenticationMode is the initial mode of a new cluster record; an
 	// existing record's mode changes only through the API.
 	AuthenticationMode string `json:"authenticationMode"`
+	// BootstrapClusterCreatorAdminPermissions, as EKS's CreateCluster
+	// accessConfig: when true (the default), the creator is an
+	// administrator, implicitly in CONFIG_MAP and through a cluster-admin
+	// access entry created with an API mode; when false the creator gets no
+	// access entry, and CONFIG_MAP is refused. It applies to a new cluster
+	// record only, like AuthenticationMode.
+	BootstrapClusterCreatorAdminPermissions *bool `json:"bootstrapClusterCreatorAdminPermissions"`
 	// Managers may call the access-management API besides the creator.
 	Managers []string `json:"managers"`
 	// AWSAuth says where the aws-auth mapping comes from.
@@ -176,6 +183,10 @@ func (c *Server) Defaults() {
 	def(&c.Listen, "127.0.0.1:21362")
 	def(&c.StateDir, "/var/lib/kubeiam")
 	def(&c.AuthenticationMode, "CONFIG_MAP")
+	if c.BootstrapClusterCreatorAdminPermissions == nil {
+		yes := true
+		c.BootstrapClusterCreatorAdminPermissions = &yes
+	}
 	def(&c.AWSAuth.Namespace, "kube-system")
 	def(&c.AWSAuth.Name, "aws-auth")
 	def(&c.Store.Type, StoreBolt)
@@ -204,6 +215,12 @@ func (c *Server) Defaults() {
 			c.AccountID = p.Account
 		}
 	}
+}
+
+// BootstrapCreator reports BootstrapClusterCreatorAdminPermissions, true
+// when unset.
+func (c *Server) BootstrapCreator() bool {
+	return c.BootstrapClusterCreatorAdminPermissions == nil || *c.BootstrapClusterCreatorAdminPermissions
 }
 
 // Validate checks every field, naming the first bad one of each section.
@@ -260,6 +277,10 @@ func (c *Server) Validate() error {
 	case "CONFIG_MAP", "API_AND_CONFIG_MAP", "API":
 	default:
 		add("authenticationMode", "%q must be CONFIG_MAP, API_AND_CONFIG_MAP or API", c.AuthenticationMode)
+	}
+	if b := c.BootstrapClusterCreatorAdminPermissions; b != nil && !*b && c.AuthenticationMode == "CONFIG_MAP" {
+		// EKS's CreateCluster refuses the same, in these words.
+		add("bootstrapClusterCreatorAdminPermissions", "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP")
 	}
 	switch c.Store.Type {
 	case StoreBolt, StoreKubernetes:

@@ -18,7 +18,7 @@ func TestDefaultsAndValid(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
-	if c.AccountID != "111122223333" || c.Listen != "127.0.0.1:21362" || c.AuthenticationMode != "CONFIG_MAP" {
+	if c.AccountID != "111122223333" || c.Listen != "127.0.0.1:21362" || c.AuthenticationMode != "CONFIG_MAP" || !c.BootstrapCreator() {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
@@ -42,6 +42,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"bad log format", func(c *Server) { c.Log.Format = "xml" }, "log.format"},
 		{"ec2 region outside partition", func(c *Server) { c.EC2.Region = "cn-north-1" }, "ec2.region"},
 		{"bad ec2 endpoint", func(c *Server) { c.EC2.Endpoint = "ec2.internal:443" }, "ec2.endpoint"},
+		{"no creator bootstrap in CONFIG_MAP, as EKS refuses", func(c *Server) { no := false; c.BootstrapClusterCreatorAdminPermissions = &no },
+			"bootstrapClusterCreatorAdminPermissions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func (s *Server) setupAPI() error {
 	s.audit = f
 	chain := api.Chain{Bearer: api.BearerAuthenticator{Verifier: s.apiVerifier}}
 	if s.opts.LocalSTS != nil {
-		chain.SigV4 = api.SigV4Authenticator{Verify: s.opts.LocalSTS.AuthenticateRequest}
+		chain.SigV4 = api.SigV4Authenticator{Verify: s.opts.LocalSTS.AuthenticateRequest, Region: s.cluster.Region}
 	}
 	h, err := api.New(api.Config{
 		Store: s.store, Authenticator: chain, CreatorARN: s.cluster.CreatorARN, Managers: s.cfg.Managers,
@@ -67,7 +67,11 @@ func (s *Server) isManager(id identity.Identity) bool {
 // mountAPI mounts the access-management API and the diagnosis endpoints
 // (decisions, whoami, explain) on mux.
 func (s *Server) mountAPI(mux *http.ServeMux) {
+	// "/clusters" itself too: ServeMux would answer ListClusters with a
+	// redirect to "/clusters/".
+	mux.Handle("/clusters", s.api)
 	mux.Handle("/clusters/", s.api)
+	mux.Handle("/tags/", s.api)
 	mux.Handle("/access-policies", s.api)
 	mux.Handle("/kubeiam/v1/", s.diag)
 }

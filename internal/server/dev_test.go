@@ -206,7 +206,12 @@ func TestDevModeAWSCLI(t *testing.T) {
 		want    string
 	}{
 		{"creator", []string{"eks", "describe-cluster", "--name", DevClusterID, "--query", "cluster.accessConfig.authenticationMode"}, "CONFIG_MAP\n"},
-		{"creator", []string{"eks", "update-cluster-config", "--name", DevClusterID, "--access-config", "authenticationMode=API_AND_CONFIG_MAP", "--query", "update.status"}, "Successful\n"},
+		{"creator", []string{"eks", "update-cluster-config", "--name", DevClusterID, "--access-config", "authenticationMode=API_AND_CONFIG_MAP", "--query", "update.status"}, "InProgress\n"},
+		// The server's own mux: /clusters is served, not redirected.
+		{"creator", []string{"eks", "list-clusters", "--query", "clusters[0]"}, DevClusterID + "\n"},
+		{"creator", []string{"eks", "list-updates", "--name", DevClusterID, "--query", "length(updateIds)"}, "1\n"},
+		{"creator", []string{"eks", "tag-resource", "--resource-arn", "arn:aws:eks:" + DevRegion + ":111122223333:cluster/" + DevClusterID, "--tags", "team=dev"}, ""},
+		{"creator", []string{"eks", "list-tags-for-resource", "--resource-arn", "arn:aws:eks:" + DevRegion + ":111122223333:cluster/" + DevClusterID, "--query", "tags.team"}, "dev\n"},
 		{"creator", []string{"eks", "create-access-entry", "--cluster-name", DevClusterID, "--principal-arn", dev, "--query", "accessEntry.username"}, dev + "\n"},
 		{"creator", []string{"eks", "associate-access-policy", "--cluster-name", DevClusterID, "--principal-arn", dev,
 			"--policy-arn", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "--access-scope", "type=cluster", "--query", "associatedAccessPolicy.policyArn"},

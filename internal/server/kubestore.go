@@ -44,7 +44,8 @@ func provisionalCluster(s *Server) (access.ClusterConfig, error) {
 		return access.ClusterConfig{}, fmt.Errorf("authenticationMode: %w", err)
 	}
 	return access.ClusterConfig{Name: s.cfg.ClusterID, Region: s.cfg.Region, AccountID: s.cfg.AccountID,
-		AuthenticationMode: mode, CreatorARN: s.cfg.ClusterCreatorARN}, nil
+		AuthenticationMode: mode, CreatorARN: s.cfg.ClusterCreatorARN,
+		BootstrapClusterCreatorAdminPermissions: s.cfg.BootstrapCreator()}, nil
 }
 
 // ensureClusterInAPI waits for the kubernetes store to sync, then stores

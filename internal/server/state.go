@@ -64,21 +64,24 @@ func ensureCluster(s store.Port, cfg config.Server, now time.Time) (access.Clust
 	}
 	c = access.ClusterConfig{
 		Name: cfg.ClusterID, Region: cfg.Region, AccountID: account,
-		AuthenticationMode: mode, BootstrapClusterCreatorAdminPermissions: true,
+		AuthenticationMode: mode, BootstrapClusterCreatorAdminPermissions: cfg.BootstrapCreator(),
 		CreatorARN: cfg.ClusterCreatorARN, CreatedAt: now,
 	}
-	// The creator's entry is written before the configuration that puts
-	// the cluster in an API mode, and a creator entry that exists is kept:
-	// a start interrupted between the two writes, or several replicas
-	// starting at once, end in the same state.
-	if mode.UsesAccessEntries() && c.CreatorARN != "" {
+	// In an API mode the creator's entry is written with the configuration
+	// (one transaction in the embedded store; entry first in the
+	// kubernetes store), and a creator entry that exists is kept: a start
+	// interrupted between two writes, or several replicas starting at once,
+	// end in the same state.
+	if mode.UsesAccessEntries() && c.BootstrapClusterCreatorAdminPermissions && c.CreatorARN != "" {
 		e, a, err := access.BootstrapCreatorEntry(c, now)
 		if err != nil {
 			return c, false, fmt.Errorf("bootstrap creator access entry: %w", err)
 		}
-		if err := s.CreateEntry(e, a); err != nil && access.TypeOf(err) != access.ResourceInUseException {
-			return c, false, fmt.Errorf("bootstrap creator access entry: %w", err)
+		c, err = s.PutClusterWithEntry(c, 0, e, a)
+		if err != nil {
+			return c, false, fmt.Errorf("store cluster configuration: %w", err)
 		}
+		return c, true, nil
 	}
 	c, err = s.PutCluster(c, 0)
 	if err != nil {

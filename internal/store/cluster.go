@@ -40,6 +40,25 @@ func getCluster(tx Tx) (access.ClusterConfig, error) {
 // authentication mode must pass access.ValidateModeChange, checked in the
 // same transaction so that no interleaving can take the mode backwards.
 func (s *Store) PutCluster(c access.ClusterConfig, expectedVersion int64) (access.ClusterConfig, error) {
+	return s.putCluster(c, expectedVersion, nil)
+}
+
+// PutClusterWithEntry is PutCluster that, in the same transaction, creates
+// e with assocs unless an entry for e's principal exists (which is kept).
+func (s *Store) PutClusterWithEntry(c access.ClusterConfig, expectedVersion int64, e access.AccessEntry, assocs ...access.AccessPolicyAssociation) (access.ClusterConfig, error) {
+	key, err := entryWithAssociations(e, assocs)
+	if err != nil {
+		return access.ClusterConfig{}, err
+	}
+	return s.putCluster(c, expectedVersion, func(tx Tx) error {
+		if tx.Get(bucketEntries, key) != nil {
+			return nil
+		}
+		return putEntry(tx, key, e, assocs)
+	})
+}
+
+func (s *Store) putCluster(c access.ClusterConfig, expectedVersion int64, also func(Tx) error) (access.ClusterConfig, error) {
 	if err := c.Validate(); err != nil {
 		return access.ClusterConfig{}, err
 	}
@@ -57,6 +76,11 @@ func (s *Store) PutCluster(c access.ClusterConfig, expectedVersion int64) (acces
 		}
 		if stored.Version > 0 && stored.AuthenticationMode != c.AuthenticationMode {
 			if err := access.ValidateModeChange(stored.AuthenticationMode, c.AuthenticationMode); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
 				return err
 			}
 		}

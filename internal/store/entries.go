@@ -15,29 +15,43 @@ import (
 // when an entry for the same principal key exists, whatever the path or
 // case of its ARN.
 func (s *Store) CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyAssociation) error {
-	key, err := access.EntryKey(e.PrincipalARN)
+	key, err := entryWithAssociations(e, assocs)
 	if err != nil {
 		return err
-	}
-	for _, a := range assocs {
-		if k, err := access.EntryKey(a.PrincipalARN); err != nil || k != key {
-			return fmt.Errorf("create entry %q: association for another principal %q", e.PrincipalARN, a.PrincipalARN)
-		}
 	}
 	return s.update(func(tx Tx) error {
 		if tx.Get(bucketEntries, key) != nil {
 			return access.ErrEntryInUse()
 		}
-		if err := putJSON(tx, bucketEntries, key, e, encodeEntry); err != nil {
+		return putEntry(tx, key, e, assocs)
+	})
+}
+
+// entryWithAssociations returns e's principal key, checking that assocs
+// are e's.
+func entryWithAssociations(e access.AccessEntry, assocs []access.AccessPolicyAssociation) (string, error) {
+	key, err := access.EntryKey(e.PrincipalARN)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range assocs {
+		if k, err := access.EntryKey(a.PrincipalARN); err != nil || k != key {
+			return "", fmt.Errorf("create entry %q: association for another principal %q", e.PrincipalARN, a.PrincipalARN)
+		}
+	}
+	return key, nil
+}
+
+func putEntry(tx Tx, key string, e access.AccessEntry, assocs []access.AccessPolicyAssociation) error {
+	if err := putJSON(tx, bucketEntries, key, e, encodeEntry); err != nil {
+		return err
+	}
+	for _, a := range assocs {
+		if err := putJSON(tx, bucketAssociations, associationKey(key, a.PolicyARN), a, encodeAssociation); err != nil {
 			return err
 		}
-		for _, a := range assocs {
-			if err := putJSON(tx, bucketAssociations, associationKey(key, a.PolicyARN), a, encodeAssociation); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // GetEntry returns the access entry of a principal: the principal's own
@@ -134,6 +148,31 @@ func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, 
 			return err
 		}
 		return putJSON(tx, bucketEntries, key, updated, encodeEntry)
+	})
+	if err != nil {
+		return access.AccessEntry{}, err
+	}
+	return updated, nil
+}
+
+// EditEntryTags replaces the principal's entry's tags with what edit
+// returns for the current ones, in one transaction.
+func (s *Store) EditEntryTags(principalARN string, edit func(map[string]string) (map[string]string, error)) (access.AccessEntry, error) {
+	key, err := access.EntryKey(principalARN)
+	if err != nil {
+		return access.AccessEntry{}, err
+	}
+	var updated access.AccessEntry
+	err = s.update(func(tx Tx) error {
+		e, err := getEntry(tx, key)
+		if err != nil {
+			return err
+		}
+		if e.Tags, err = edit(e.Tags); err != nil {
+			return err
+		}
+		updated = e
+		return putJSON(tx, bucketEntries, key, e, encodeEntry)
 	})
 	if err != nil {
 		return access.AccessEntry{}, err

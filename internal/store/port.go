@@ -34,12 +34,23 @@ type Port interface {
 
 	GetCluster() (access.ClusterConfig, error)
 	PutCluster(c access.ClusterConfig, expectedVersion int64) (access.ClusterConfig, error)
+	// PutClusterWithEntry is PutCluster that also creates an access entry
+	// (the creator's bootstrap entry) with its associations, keeping an
+	// entry for the same principal that exists. *Store writes both in one
+	// transaction; kubestore, which has no transaction spanning two
+	// objects, writes the entry first, so that no instant has the new mode
+	// without the entry and a retry after a failure between the writes ends
+	// in the same state.
+	PutClusterWithEntry(c access.ClusterConfig, expectedVersion int64, e access.AccessEntry, assocs ...access.AccessPolicyAssociation) (access.ClusterConfig, error)
 
 	CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyAssociation) error
 	GetEntry(principalARN string) (access.AccessEntry, error)
 	ListEntries(maxResults int, nextToken string) ([]access.AccessEntry, string, error)
 	UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error)
 	DeleteEntry(principalARN string) error
+	// EditEntryTags replaces the principal's entry's tags with what edit
+	// returns for the current ones (TagResource, UntagResource), atomically.
+	EditEntryTags(principalARN string, edit func(map[string]string) (map[string]string, error)) (access.AccessEntry, error)
 
 	Associate(principalARN, policyARN string, scope authz.Scope, now time.Time) (access.AccessPolicyAssociation, error)
 	Disassociate(principalARN, policyARN string) error

@@ -37,14 +37,36 @@ func associationPrefix(entryKey string) string { return entryKey + "\x00" }
 // renaming a Go field cannot silently change the schema. Times are stored in
 // UTC.
 type clusterRecord struct {
-	Name                                    string    `json:"name"`
-	Region                                  string    `json:"region"`
-	AccountID                               string    `json:"accountId"`
-	AuthenticationMode                      string    `json:"authenticationMode"`
-	BootstrapClusterCreatorAdminPermissions bool      `json:"bootstrapClusterCreatorAdminPermissions"`
-	CreatorARN                              string    `json:"creatorArn,omitempty"`
-	CreatedAt                               time.Time `json:"createdAt"`
-	Version                                 int64     `json:"version"`
+	Name                                    string            `json:"name"`
+	Region                                  string            `json:"region"`
+	AccountID                               string            `json:"accountId"`
+	AuthenticationMode                      string            `json:"authenticationMode"`
+	BootstrapClusterCreatorAdminPermissions bool              `json:"bootstrapClusterCreatorAdminPermissions"`
+	CreatorARN                              string            `json:"creatorArn,omitempty"`
+	CreatedAt                               time.Time         `json:"createdAt"`
+	Version                                 int64             `json:"version"`
+	Tags                                    map[string]string `json:"tags,omitempty"`
+	Updates                                 []updateRecord    `json:"updates,omitempty"`
+}
+
+type updateRecord struct {
+	ID                 string              `json:"id"`
+	Status             string              `json:"status"`
+	Type               string              `json:"type"`
+	Params             []updateParamRecord `json:"params,omitempty"`
+	CreatedAt          time.Time           `json:"createdAt"`
+	Errors             []updateErrorRecord `json:"errors,omitempty"`
+	ClientRequestToken string              `json:"clientRequestToken,omitempty"`
+}
+
+type updateParamRecord struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type updateErrorRecord struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 type entryRecord struct {
@@ -57,6 +79,8 @@ type entryRecord struct {
 	AccessEntryARN   string            `json:"accessEntryArn"`
 	CreatedAt        time.Time         `json:"createdAt"`
 	ModifiedAt       time.Time         `json:"modifiedAt"`
+	// ClientRequestToken: optional, so no new schema version.
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
 }
 
 type associationRecord struct {
@@ -69,12 +93,24 @@ type associationRecord struct {
 }
 
 func encodeCluster(c access.ClusterConfig) ([]byte, error) {
-	return json.Marshal(clusterRecord{
+	r := clusterRecord{
 		Name: c.Name, Region: c.Region, AccountID: c.AccountID,
 		AuthenticationMode:                      string(c.AuthenticationMode),
 		BootstrapClusterCreatorAdminPermissions: c.BootstrapClusterCreatorAdminPermissions,
 		CreatorARN:                              c.CreatorARN, CreatedAt: c.CreatedAt.UTC(), Version: c.Version,
-	})
+		Tags: c.Tags,
+	}
+	for _, u := range c.Updates {
+		ur := updateRecord{ID: u.ID, Status: string(u.Status), Type: u.Type, CreatedAt: u.CreatedAt.UTC(), ClientRequestToken: u.ClientRequestToken}
+		for _, p := range u.Params {
+			ur.Params = append(ur.Params, updateParamRecord{Type: p.Type, Value: p.Value})
+		}
+		for _, e := range u.Errors {
+			ur.Errors = append(ur.Errors, updateErrorRecord{Code: e.Code, Message: e.Message})
+		}
+		r.Updates = append(r.Updates, ur)
+	}
+	return json.Marshal(r)
 }
 
 func decodeCluster(b []byte) (access.ClusterConfig, error) {
@@ -87,7 +123,23 @@ func decodeCluster(b []byte) (access.ClusterConfig, error) {
 		AuthenticationMode:                      access.Mode(r.AuthenticationMode),
 		BootstrapClusterCreatorAdminPermissions: r.BootstrapClusterCreatorAdminPermissions,
 		CreatorARN:                              r.CreatorARN, CreatedAt: r.CreatedAt, Version: r.Version,
+		Tags: r.Tags, Updates: decodeUpdates(r.Updates),
 	}, nil
+}
+
+func decodeUpdates(rs []updateRecord) []access.Update {
+	var out []access.Update
+	for _, r := range rs {
+		u := access.Update{ID: r.ID, Status: access.UpdateStatus(r.Status), Type: r.Type, CreatedAt: r.CreatedAt, ClientRequestToken: r.ClientRequestToken}
+		for _, p := range r.Params {
+			u.Params = append(u.Params, access.UpdateParam{Type: p.Type, Value: p.Value})
+		}
+		for _, e := range r.Errors {
+			u.Errors = append(u.Errors, access.UpdateError{Code: e.Code, Message: e.Message})
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 func encodeEntry(e access.AccessEntry) ([]byte, error) {
@@ -95,6 +147,7 @@ func encodeEntry(e access.AccessEntry) ([]byte, error) {
 		ClusterName: e.ClusterName, PrincipalARN: e.PrincipalARN, Username: e.Username,
 		KubernetesGroups: e.KubernetesGroups, Type: string(e.Type), Tags: e.Tags,
 		AccessEntryARN: e.AccessEntryARN, CreatedAt: e.CreatedAt.UTC(), ModifiedAt: e.ModifiedAt.UTC(),
+		ClientRequestToken: e.ClientRequestToken,
 	})
 }
 
@@ -107,6 +160,7 @@ func decodeEntry(key string, b []byte) (access.AccessEntry, error) {
 		ClusterName: r.ClusterName, PrincipalARN: r.PrincipalARN, Username: r.Username,
 		KubernetesGroups: r.KubernetesGroups, Type: access.EntryType(r.Type), Tags: r.Tags,
 		AccessEntryARN: r.AccessEntryARN, CreatedAt: r.CreatedAt, ModifiedAt: r.ModifiedAt,
+		ClientRequestToken: r.ClientRequestToken,
 	}, nil
 }
 

@@ -24,6 +24,85 @@ type AccessConfig struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec AccessConfigSpec `json:"spec"`
+	// Status records the cluster's recent updates. There is no status
+	// subresource: a mode change and its update record are one write.
+	//
+	// +optional
+	Status AccessConfigStatus `json:"status,omitempty"`
+}
+
+// AccessConfigStatus is what the access-management API records about the
+// cluster.
+type AccessConfigStatus struct {
+	// Updates are the recent updates (authentication mode changes), oldest
+	// first, as DescribeUpdate and ListUpdates report them.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=50
+	Updates []ClusterUpdate `json:"updates,omitempty"`
+}
+
+// ClusterUpdate is one update of the cluster, as the EKS API's Update.
+type ClusterUpdate struct {
+	// ID is the update's UUID.
+	//
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	ID string `json:"id"`
+	// Status is InProgress, Successful or Failed.
+	//
+	// +required
+	// +kubebuilder:validation:Enum=InProgress;Successful;Failed
+	Status string `json:"status"`
+	// Type is the EKS update type, such as AccessConfigUpdate.
+	//
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Type string `json:"type"`
+	// Params are the update's parameters.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Params []ClusterUpdateParam `json:"params,omitempty"`
+	// CreatedAt is when the update was accepted, RFC 3339 with nanoseconds.
+	//
+	// +required
+	// +kubebuilder:validation:Format=date-time
+	CreatedAt string `json:"createdAt"`
+	// Errors say why a Failed update failed.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Errors []ClusterUpdateError `json:"errors,omitempty"`
+	// ClientRequestToken is the idempotency token of the request that made
+	// the update.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+}
+
+// ClusterUpdateParam is one parameter of an update.
+type ClusterUpdateParam struct {
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Type string `json:"type"`
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	Value string `json:"value"`
+}
+
+// ClusterUpdateError is why an update failed.
+type ClusterUpdateError struct {
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Code string `json:"code"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // AccessConfigSpec is the cluster's access configuration.
@@ -52,11 +131,12 @@ type AccessConfigSpec struct {
 	AccountID string `json:"accountId"`
 
 	// AuthenticationMode says which sources of principal mappings count:
-	// the aws-auth ConfigMap, access entries, or both. One-way.
+	// the aws-auth ConfigMap, access entries, or both. One-way, one step at
+	// a time, as in EKS.
 	//
 	// +required
 	// +kubebuilder:validation:Enum=CONFIG_MAP;API_AND_CONFIG_MAP;API
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf || oldSelf == 'CONFIG_MAP' || (oldSelf == 'API_AND_CONFIG_MAP' && self == 'API')",message="authentication mode changes are one-way (CONFIG_MAP → API_AND_CONFIG_MAP → API)"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf || (oldSelf == 'CONFIG_MAP' && self == 'API_AND_CONFIG_MAP') || (oldSelf == 'API_AND_CONFIG_MAP' && self == 'API')",message="authentication mode changes are one-way and one step at a time (CONFIG_MAP → API_AND_CONFIG_MAP → API)"
 	AuthenticationMode string `json:"authenticationMode"`
 
 	// BootstrapClusterCreatorAdminPermissions gives the creator cluster
@@ -79,6 +159,12 @@ type AccessConfigSpec struct {
 	// +optional
 	// +kubebuilder:validation:Format=date-time
 	CreatedAt string `json:"createdAt,omitempty"`
+
+	// Tags are the cluster's AWS tags.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxProperties=50
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // AccessConfigList is a list of AccessConfig.

@@ -74,6 +74,13 @@ type AccessEntrySpec struct {
 	// +kubebuilder:validation:MaxProperties=50
 	Tags map[string]string `json:"tags,omitempty"`
 
+	// ClientRequestToken is the idempotency token of the CreateAccessEntry
+	// that made the entry: a retry with it gets the entry back.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+
 	// AccessPolicies are the access policies associated with the entry, at
 	// most one per policy ARN.
 	//

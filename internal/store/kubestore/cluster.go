@@ -23,7 +23,35 @@ func (s *Store) GetCluster() (access.ClusterConfig, error) {
 	if s.cluster.Version == 0 {
 		return access.ClusterConfig{}, &access.Error{Type: access.ResourceNotFoundException, Message: "No cluster configuration has been stored."}
 	}
-	return s.cluster, nil
+	return s.cluster.Clone(), nil
+}
+
+// PutClusterWithEntry creates e with assocs (an existing entry for the
+// principal is kept), then stores c as PutCluster does. The API has no
+// write spanning two objects, so the entry goes first: an entry is inert
+// until the mode uses access entries, so there is no instant in which the
+// new mode is stored without it, and a retry after a failure between the
+// two writes ends in the same state.
+func (s *Store) PutClusterWithEntry(c access.ClusterConfig, expectedVersion int64, e access.AccessEntry, assocs ...access.AccessPolicyAssociation) (access.ClusterConfig, error) {
+	if err := c.Validate(); err != nil {
+		return access.ClusterConfig{}, err
+	}
+	// Refuse what PutCluster would refuse before writing the entry; the
+	// cache may lag, and PutCluster checks again on what it reads.
+	if cur, err := s.GetCluster(); err == nil {
+		if cur.Version != expectedVersion {
+			return access.ClusterConfig{}, fmt.Errorf("%w (stored version %d, expected %d)", store.ErrConflict, cur.Version, expectedVersion)
+		}
+		if cur.AuthenticationMode != c.AuthenticationMode {
+			if err := access.ValidateModeChange(cur.AuthenticationMode, c.AuthenticationMode); err != nil {
+				return access.ClusterConfig{}, err
+			}
+		}
+	}
+	if err := s.CreateEntry(e, assocs...); err != nil && access.TypeOf(err) != access.ResourceInUseException {
+		return access.ClusterConfig{}, err
+	}
+	return s.PutCluster(c, expectedVersion)
 }
 
 // PutCluster writes the AccessConfig if it is still at expectedVersion (its
@@ -73,6 +101,11 @@ func (s *Store) PutCluster(c access.ClusterConfig, expectedVersion int64) (acces
 		// The spec is replaced on the object read, whose metadata (labels,
 		// kubectl's annotations, the resourceVersion) is kept.
 		cur.Object["spec"] = u.Object["spec"]
+		if st, ok := u.Object["status"]; ok {
+			cur.Object["status"] = st
+		} else {
+			delete(cur.Object, "status")
+		}
 		written, err = s.configs.Update(ctx, cur, metav1.UpdateOptions{})
 	}
 	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {

@@ -50,6 +50,7 @@ func EntryObject(e access.AccessEntry, assocs []access.AccessPolicyAssociation) 
 			KubernetesGroups: append([]string(nil), e.KubernetesGroups...),
 			Tags:             e.Tags, AccessEntryARN: e.AccessEntryARN,
 			CreatedAt: formatTime(e.CreatedAt), ModifiedAt: formatTime(e.ModifiedAt),
+			ClientRequestToken: e.ClientRequestToken,
 		},
 	}
 	obj.Name = name
@@ -131,6 +132,7 @@ func decodeEntry(obj *v1alpha1.AccessEntry, cluster access.ClusterConfig) (decod
 		e.AccessEntryARN = spec.AccessEntryARN
 	}
 	e.ModifiedAt = modified
+	e.ClientRequestToken = spec.ClientRequestToken
 	key, err := access.EntryKey(e.PrincipalARN)
 	if err != nil {
 		return decodedEntry{}, err
@@ -192,10 +194,42 @@ func ConfigObject(c access.ClusterConfig) *v1alpha1.AccessConfig {
 			AuthenticationMode:                      string(c.AuthenticationMode),
 			BootstrapClusterCreatorAdminPermissions: c.BootstrapClusterCreatorAdminPermissions,
 			ClusterCreatorARN:                       c.CreatorARN, CreatedAt: formatTime(c.CreatedAt),
+			Tags: c.Tags,
 		},
+	}
+	for _, u := range c.Updates {
+		cu := v1alpha1.ClusterUpdate{ID: u.ID, Status: string(u.Status), Type: u.Type, CreatedAt: formatTime(u.CreatedAt),
+			ClientRequestToken: u.ClientRequestToken}
+		for _, p := range u.Params {
+			cu.Params = append(cu.Params, v1alpha1.ClusterUpdateParam{Type: p.Type, Value: p.Value})
+		}
+		for _, e := range u.Errors {
+			cu.Errors = append(cu.Errors, v1alpha1.ClusterUpdateError{Code: e.Code, Message: e.Message})
+		}
+		obj.Status.Updates = append(obj.Status.Updates, cu)
 	}
 	obj.Name = v1alpha1.AccessConfigName
 	return obj
+}
+
+func decodeUpdates(us []v1alpha1.ClusterUpdate) ([]access.Update, error) {
+	var out []access.Update
+	for _, cu := range us {
+		created, err := parseTime(cu.CreatedAt, time.Time{})
+		if err != nil {
+			return nil, fmt.Errorf("update %s: %w", cu.ID, err)
+		}
+		u := access.Update{ID: cu.ID, Status: access.UpdateStatus(cu.Status), Type: cu.Type, CreatedAt: created,
+			ClientRequestToken: cu.ClientRequestToken}
+		for _, p := range cu.Params {
+			u.Params = append(u.Params, access.UpdateParam{Type: p.Type, Value: p.Value})
+		}
+		for _, e := range cu.Errors {
+			u.Errors = append(u.Errors, access.UpdateError{Code: e.Code, Message: e.Message})
+		}
+		out = append(out, u)
+	}
+	return out, nil
 }
 
 // decodeConfig returns the cluster config of an AccessConfig; its Version
@@ -208,7 +242,12 @@ func decodeConfig(obj *v1alpha1.AccessConfig) (access.ClusterConfig, error) {
 	if err != nil {
 		return access.ClusterConfig{}, err
 	}
+	updates, err := decodeUpdates(obj.Status.Updates)
+	if err != nil {
+		return access.ClusterConfig{}, err
+	}
 	c := access.ClusterConfig{
+		Tags: obj.Spec.Tags, Updates: updates,
 		Name: obj.Spec.ClusterName, Region: obj.Spec.Region, AccountID: obj.Spec.AccountID,
 		AuthenticationMode:                      access.Mode(obj.Spec.AuthenticationMode),
 		BootstrapClusterCreatorAdminPermissions: obj.Spec.BootstrapClusterCreatorAdminPermissions,

@@ -54,15 +54,31 @@ func TestCRDRulesRefuseWhatCELCanExpress(t *testing.T) {
 		t.Errorf("changing principalArn = %v, want Invalid: immutable", err)
 	}
 
-	// The mode is one-way, whoever writes the AccessConfig.
+	// The mode moves one step at a time and one way, whoever writes the
+	// AccessConfig.
 	configs := client.Resource(v1alpha1.AccessConfigGVR())
-	cfg, err := kubestoreConfigObject(t, access.ModeAPI)
+	cfg, err := kubestoreConfigObject(t, access.ModeConfigMap)
 	mustNil(t, err)
 	c, err := configs.Create(ctx, cfg, metav1.CreateOptions{})
+	mustNil(t, err)
+	mustNil(t, unstructured.SetNestedField(c.Object, string(access.ModeAPI), "spec", "authenticationMode"))
+	if _, err := configs.Update(ctx, c, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "one step at a time") {
+		t.Errorf("mode CONFIG_MAP to API = %v, want Invalid: one step at a time", err)
+	}
+	mustNil(t, unstructured.SetNestedField(c.Object, string(access.ModeAPIAndConfigMap), "spec", "authenticationMode"))
+	c, err = configs.Update(ctx, c, metav1.UpdateOptions{})
 	mustNil(t, err)
 	mustNil(t, unstructured.SetNestedField(c.Object, string(access.ModeConfigMap), "spec", "authenticationMode"))
 	if _, err := configs.Update(ctx, c, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "one-way") {
 		t.Errorf("mode back to CONFIG_MAP = %v, want Invalid: one-way", err)
+	}
+	// The update history is checked too: a status EKS does not have is
+	// refused.
+	mustNil(t, unstructured.SetNestedField(c.Object, string(access.ModeAPIAndConfigMap), "spec", "authenticationMode"))
+	mustNil(t, unstructured.SetNestedSlice(c.Object, []any{map[string]any{"id": "u1", "status": "Done", "type": "AccessConfigUpdate",
+		"createdAt": "2026-01-02T03:04:05Z"}}, "status", "updates"))
+	if _, err := configs.Update(ctx, c, metav1.UpdateOptions{}); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "status.updates[0].status") {
+		t.Errorf("an update with status Done = %v, want Invalid", err)
 	}
 	other, err := kubestoreConfigObject(t, access.ModeAPI)
 	mustNil(t, err)

@@ -133,6 +133,23 @@ func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, 
 	return updated, err
 }
 
+// EditEntryTags replaces the principal's entry's tags with what edit
+// returns for the current ones, on the resourceVersion read.
+func (s *Store) EditEntryTags(principalARN string, edit func(map[string]string) (map[string]string, error)) (access.AccessEntry, error) {
+	var updated access.AccessEntry
+	err := s.modify(principalARN, func(d decodedEntry, obj *v1alpha1.AccessEntry) error {
+		tags, err := edit(d.entry.Tags)
+		if err != nil {
+			return err
+		}
+		updated = d.entry
+		updated.Tags = tags
+		obj.Spec.Tags = tags
+		return nil
+	})
+	return updated, err
+}
+
 // Associate associates a policy with the principal's entry, replacing the
 // scope of an existing association of the same policy.
 func (s *Store) Associate(principalARN, policyARN string, scope authz.Scope, now time.Time) (access.AccessPolicyAssociation, error) {

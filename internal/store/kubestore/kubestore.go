@@ -221,7 +221,7 @@ func (s *Store) Snapshot() (access.Snapshot, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	snap := access.Snapshot{
-		Cluster:      s.cluster,
+		Cluster:      s.cluster.Clone(),
 		Entries:      make(map[string]access.AccessEntry, len(s.byName)),
 		Associations: make(map[string][]access.AccessPolicyAssociation),
 		Generation:   s.gen.Load(),

@@ -42,7 +42,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 func RunPort(t *testing.T, open func(t *testing.T) store.Port) {
 	t.Run("Cluster", func(t *testing.T) { testCluster(t, open) })
 	t.Run("ClusterRacingWriters", func(t *testing.T) { testClusterRace(t, open) })
+	t.Run("ClusterHistory", func(t *testing.T) { testClusterHistory(t, open) })
+	t.Run("ClusterWithEntry", func(t *testing.T) { testClusterWithEntry(t, open) })
 	t.Run("Entries", func(t *testing.T) { testEntries(t, open) })
+	t.Run("EntryTags", func(t *testing.T) { testEntryTags(t, open) })
 	t.Run("Associations", func(t *testing.T) { testAssociations(t, open) })
 	t.Run("DeleteCascades", func(t *testing.T) { testDeleteCascades(t, open) })
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, open) })
