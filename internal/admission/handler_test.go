@@ -98,7 +98,9 @@ func TestHandlerContract(t *testing.T) {
 		{"system:masters entry", "uid-2", "accessentries", "CREATE", bad, nil, false,
 			"InvalidParameterException: The kubernetes group name system:masters is invalid, it cannot start with system:", 400},
 		{"update to a system: group", "uid-3", "accessentries", "UPDATE", bad, good, false, "cannot start with system:", 400},
-		{"mode forward", "uid-4", "accessconfigs", "UPDATE", accessConfig("API", nil), accessConfig("CONFIG_MAP", nil), true, "", 0},
+		{"mode one step forward", "uid-4", "accessconfigs", "UPDATE", accessConfig("API_AND_CONFIG_MAP", nil), accessConfig("CONFIG_MAP", nil), true, "", 0},
+		{"mode skipping a step (EKS refuses it)", "uid-4b", "accessconfigs", "UPDATE", accessConfig("API", nil), accessConfig("CONFIG_MAP", nil), false,
+			"Unsupported authentication mode update from CONFIG_MAP to API", 400},
 		{"mode backwards", "uid-5", "accessconfigs", "UPDATE", accessConfig("CONFIG_MAP", nil), accessConfig("API", nil), false,
 			"Unsupported authentication mode update from API to CONFIG_MAP", 400},
 		{"unknown policy is EKS's 404", "uid-6", "accessentries", "CREATE", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) {
