@@ -152,6 +152,7 @@ func (e *explainer) run() {
 	e.r.ModeNotes = modeNotes(e.s)
 	e.sources(key)
 	e.warnings()
+	e.recreatedFinding()
 	e.rejected()
 	if !e.res.Mapped {
 		e.nearMisses()
@@ -201,10 +202,14 @@ func (e *explainer) sources(key string) {
 	default:
 		creator.Detail = "the cluster creator is " + s.CreatorARN + ", not you"
 	}
-	entry := SourceCheck{Source: string(resolve.SourceAccessEntry), Consulted: s.UseAccessEntries, Matched: e.hasEntry}
-	if e.hasEntry {
+	entry := SourceCheck{Source: string(resolve.SourceAccessEntry), Consulted: s.UseAccessEntries, Matched: e.hasEntry && !e.entryRecreated()}
+	switch {
+	case e.entryRecreated():
+		entry.Detail = "access entry " + e.entry.PrincipalARN + " is bound to unique ID " + e.entry.PrincipalID +
+			", not yours (" + resolve.PrincipalID(e.id) + "): it belongs to the deleted principal of the same ARN"
+	case e.hasEntry:
 		entry.Detail = "access entry " + e.entry.PrincipalARN + " (username " + e.entry.Username + ")"
-	} else {
+	default:
 		entry.Detail = "no access entry for " + e.id.CanonicalARN
 	}
 	if !s.UseAccessEntries {
@@ -321,6 +326,11 @@ func nearMissCode(k awsauth.NearMissKind, caller arn.Principal) Code {
 func (e *explainer) notMapped() {
 	e.r.Verdict, e.r.Code, e.r.Reason = VerdictNotMapped, Code(e.res.Code), e.res.Reason
 	if e.res.Code == resolve.CodeTemplateFailed && e.sessionRejected() {
+		return
+	}
+	if e.res.Code == resolve.CodePrincipalRecreated {
+		e.r.Reason = "ARN is not mapped: " + e.r.Findings[e.findingIndex(CodePrincipalRecreated)].Message
+		e.recreateFix()
 		return
 	}
 	if e.res.Code != resolve.CodeNotMapped {
