@@ -27,6 +27,9 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.bindPrincipalID(c.r.Context(), &entry); err != nil {
+		return nil, err
+	}
 	if err := h.store.CreateEntry(entry); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeiam/kubeiam/internal/access"
+	"github.com/kubeiam/kubeiam/internal/api"
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/certs"
 	"github.com/kubeiam/kubeiam/internal/config"
@@ -43,6 +44,10 @@ type Options struct {
 	// HTTP on AWSListener, a loopback listener (dev mode).
 	LocalSTS    *localsts.Server
 	AWSListener net.Listener
+	// PrincipalIDs, when set, looks up the IAM unique ID recorded with each
+	// access entry created through the API (see LocalPrincipalIDs); nil
+	// records none, and entries match by ARN alone.
+	PrincipalIDs api.PrincipalIDs
 	// KubeClient overrides the client built from AWSAuth.Kubeconfig.
 	KubeClient kubernetes.Interface
 	// StoreClient overrides the client built from Store.Kubeconfig.
