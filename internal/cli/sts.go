@@ -123,6 +123,7 @@ The config file (YAML):
 	f.StringVar(&o.configFile, "config", "", "YAML file of accounts, users, keys and roles; default: generate dev identities")
 	f.StringVar(&o.listen, "listen", defaultSTSListen, "address to listen on; port 0 picks a free one")
 	f.StringVar(&o.writeConfig, "write-config", "", "save the generated dev identities to this new file (mode 0600), for --config later")
+	cmd.AddCommand(newSTSRecreateRoleCommand(d.IO))
 	return cmd
 }
 

@@ -161,3 +161,39 @@ func mustParse(t *testing.T, s string) arn.Principal {
 	}
 	return p
 }
+
+// Config.RecreateRole gives the same new ID as Server.RecreateRole, and a
+// server started from the changed config uses it.
+func TestConfigRecreateRole(t *testing.T) {
+	cfg := DevConfig(seeded(1))
+	running, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := running.RecreateRole(devRoleARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := cfg.RecreateRole("arn:aws:iam::111122223333:role/ADMIN")
+	if err != nil || got != want {
+		t.Fatalf("Config.RecreateRole = %s, %v; want %s", got, err, want)
+	}
+	data, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := New(back, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := restarted.dir.role(mustParse(t, devRoleARN)); r.roleID != want {
+		t.Errorf("restarted from the config: %s, want %s", r.roleID, want)
+	}
+	if _, err := cfg.RecreateRole("arn:aws:iam::111122223333:role/missing"); err == nil {
+		t.Error("RecreateRole of a missing role: no error")
+	}
+}
