@@ -3,7 +3,8 @@
 // real, in the Authorization header (what SDKs and the AWS CLI send) and in
 // the query string (a presigned URL: the k8s-aws-v1 token), against
 // identities read from a YAML config, and answers GetCallerIdentity and
-// AssumeRole with STS's XML or JSON bodies and error codes.
+// AssumeRole with STS's XML or JSON bodies and error codes, and IAM GetRole
+// and GetUser (see iam.go) with the identities' unique IDs.
 //
 // It is a development tool, not a security boundary: secrets sit in its
 // config and memory, and AssumeRole sessions last only until it stops.
