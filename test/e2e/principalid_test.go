@@ -43,6 +43,11 @@ func TestRecreatedRoleNeedsItsEntryRecreated(t *testing.T) {
 		t.Errorf("the denial does not say the principal was recreated:\n%s", line)
 	}
 
+	// The user's own doctor says what happened and who fixes it.
+	if r := doctor(t, c, c.Env(localsts.DevDeveloperUser), kc); !strings.Contains(r.Stdout+r.Stderr, "was deleted and recreated since its access entry was created") {
+		t.Errorf("doctor does not name the recreated principal: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+
 	// The manager explains the role session's token: STS's UserId shows
 	// the recreated role.
 	tok := strings.TrimSpace(mustSucceed(t, run(t, c.Env(localsts.DevDeveloperUser), kubeiamBinary(),
