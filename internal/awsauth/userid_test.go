@@ -71,3 +71,19 @@ func TestUserIDBindsAnEntryToOnePrincipal(t *testing.T) {
 		t.Errorf("round trip lost the userid: %v %+v %+v", err, back.Roles, back.Users)
 	}
 }
+
+// The recreated principal is a near miss that says why.
+func TestUserIDMismatchIsANearMiss(t *testing.T) {
+	doc, _, err := Parse(map[string]string{KeyMapRoles: "- rolearn: arn:aws:iam::111122223333:role/bound\n  userid: AROAOLDROLEID00000001\n  username: bound\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := identity.FromARN("arn:aws:sts::111122223333:assumed-role/bound/s1", "111122223333", "AROANEWROLEID00000002:s1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nms := NewIndex(doc).NearMisses(id)
+	if len(nms) != 1 || nms[0].Kind != NearMissOtherPrincipalID || !strings.Contains(nms[0].Message, "but yours is AROANEWROLEID00000002") {
+		t.Fatalf("NearMisses = %+v", nms)
+	}
+}

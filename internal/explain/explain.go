@@ -315,6 +315,8 @@ func nearMissCode(k awsauth.NearMissKind, caller arn.Principal) Code {
 		return CodeOtherAccount
 	case awsauth.NearMissOtherPartition:
 		return CodeOtherPartition
+	case awsauth.NearMissOtherPrincipalID:
+		return CodePrincipalRecreated
 	}
 	if isRole(caller.Kind) {
 		return CodeMappedAsUser
@@ -343,6 +345,9 @@ func (e *explainer) notMapped() {
 	switch e.r.Code {
 	case CodeAWSAuthRejected:
 		// rejected added the fix: correct the version the server refused.
+	case CodePrincipalRecreated:
+		// An aws-auth entry bound by userid to the deleted principal: the
+		// finding says to write the new unique ID in it.
 	case CodeEntryIgnoredConfigMap:
 		// The mapping first: the mode change cannot be undone.
 		e.mapFix(e.r.Code, true)

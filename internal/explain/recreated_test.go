@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubeiam/kubeiam/internal/access"
@@ -60,5 +61,28 @@ func TestExplainRecreatedPrincipal(t *testing.T) {
 	}
 	if r := explainAs(t, fixed, "AROANEWROLEID00000002:alice"); r.Code != CodeAllowedByPolicy {
 		t.Fatalf("after the fix: code %s, want %s (reason %q)", r.Code, CodeAllowedByPolicy, r.Reason)
+	}
+}
+
+// An aws-auth entry bound with userid to a deleted role: explain names the
+// recreated principal, and says to write the new unique ID.
+func TestExplainAWSAuthUserIDOfARecreatedRole(t *testing.T) {
+	parts := Parts{Mode: access.ModeConfigMap, AWSAuth: doc(t, `
+- rolearn: arn:aws:iam::111122223333:role/dev
+  userid: AROAOLDROLEID00000001
+  username: dev
+  groups: [devs]
+`, "", "")}
+	s, err := parts.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := identity.FromARN("arn:aws:sts::111122223333:assumed-role/dev/alice", acct, "AROANEWROLEID00000002:alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Explain(Input{Identity: &id, Snapshot: s})
+	if r.Code != CodePrincipalRecreated || !strings.Contains(r.Reason, "write its new unique ID in userid") {
+		t.Fatalf("code %s, reason %q; want %s and the userid to write", r.Code, r.Reason, CodePrincipalRecreated)
 	}
 }
