@@ -22,9 +22,14 @@ tools:
 
 ## e2e-tools: build the kube-apiserver the end-to-end tests (test/e2e) and
 ## "kubeiam lab" run against ("kubeiam lab build-apiserver"), once per version
-## (cached outside the repository; about 5 minutes the first time).
+## (cached outside the repository; about 5 minutes the first time), and the
+## token clients the cross-client token test (internal/localsts) drives:
+## aws-iam-authenticator old and new, and the AWS SDK for JavaScript's presigner.
+AWS_IAM_AUTHENTICATOR_VERSIONS ?= v0.6.27 v0.7.18
 e2e-tools:
 	bash hack/build-kube-apiserver.sh
+	for v in $(AWS_IAM_AUTHENTICATOR_VERSIONS); do bash hack/build-aws-iam-authenticator.sh $$v || exit 1; done
+	bash hack/install-js-presigner.sh
 
 ## lint: gofmt and go vet must be clean.
 lint:

@@ -95,6 +95,14 @@ type AccessEntry struct {
 	ClusterName string
 	// PrincipalARN is the IAM user or role, exactly as it was given.
 	PrincipalARN string
+	// PrincipalID is the principal's IAM unique ID ("AROA..." for a role,
+	// "AIDA..." for a user) when the entry was created. EKS stores it and
+	// matches it, so that a principal deleted and recreated with the same
+	// ARN does not inherit the entry (EKS API reference, AccessEntry,
+	// principalArn). Empty when it was not looked up (no IAM lookup
+	// configured, or an entry from before kubeiam recorded it): the entry
+	// then matches by ARN alone.
+	PrincipalID string
 	// Username is the Kubernetes username, possibly a template.
 	Username string
 	// KubernetesGroups are the Kubernetes groups; never nil-vs-empty

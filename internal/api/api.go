@@ -59,22 +59,26 @@ type Config struct {
 	// Endpoint is the Kubernetes API server URL DescribeCluster reports;
 	// optional.
 	Endpoint string
+	// PrincipalIDs, when set, looks up the unique ID CreateAccessEntry
+	// records with an entry (see bindPrincipalID); nil records none.
+	PrincipalIDs PrincipalIDs
 }
 
 // Handler is the access-management API. It implements http.Handler, serves
 // /clusters, /clusters/..., /access-policies and /tags/..., and is safe for
 // concurrent use.
 type Handler struct {
-	store      store.Port
-	auth       Authenticator
-	creatorKey string
-	managers   map[string]bool
-	metrics    *metrics.Metrics
-	log        *slog.Logger
-	now        func() time.Time
-	version    string
-	endpoint   string
-	routes     []pattern
+	store        store.Port
+	auth         Authenticator
+	creatorKey   string
+	managers     map[string]bool
+	metrics      *metrics.Metrics
+	log          *slog.Logger
+	now          func() time.Time
+	version      string
+	endpoint     string
+	routes       []pattern
+	principalIDs PrincipalIDs
 
 	auditMu sync.Mutex
 	audit   io.Writer
@@ -92,6 +96,7 @@ func New(cfg Config) (*Handler, error) {
 		store: cfg.Store, auth: cfg.Authenticator, managers: map[string]bool{},
 		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, audit: cfg.Audit,
 		version: cfg.KubernetesVersion, endpoint: cfg.Endpoint, routes: newRoutes(),
+		principalIDs: cfg.PrincipalIDs,
 	}
 	if cfg.CreatorARN != "" {
 		k, err := arn.Key(cfg.CreatorARN)

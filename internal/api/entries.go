@@ -41,6 +41,9 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 		}
 		entry.ClientRequestToken = req.ClientRequestToken
 	}
+	if err := h.bindPrincipalID(c.r.Context(), &entry); err != nil {
+		return nil, err
+	}
 	if err := h.store.CreateEntry(entry); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ const (
 	fieldRoleARN           = "rolearn"
 	fieldUserARN           = "userarn"
 	fieldUsername          = "username"
+	fieldUserID            = "userid"
 	fieldGroups            = "groups"
 	fieldSSO               = "sso"
 	fieldPermissionSetName = "permissionsetname"
@@ -41,6 +42,8 @@ func parseRoles(value string, ps *Problems) ([]RoleMapping, []entryLines, error)
 			case fieldUsername:
 				r.Username, err = str(KeyMapRoles, what, f)
 				ln.username = f.key.Line
+			case fieldUserID:
+				r.UserID, err = str(KeyMapRoles, what, f)
 			case fieldGroups:
 				r.Groups, ln.groups, err = strList(KeyMapRoles, what, f)
 			case fieldSSO:
@@ -111,6 +114,8 @@ func parseUsers(value string, ps *Problems) ([]UserMapping, []entryLines, error)
 			case fieldUsername:
 				u.Username, err = str(KeyMapUsers, what, f)
 				ln.username = f.key.Line
+			case fieldUserID:
+				u.UserID, err = str(KeyMapUsers, what, f)
 			case fieldGroups:
 				u.Groups, ln.groups, err = strList(KeyMapUsers, what, f)
 			default:

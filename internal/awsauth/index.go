@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -30,6 +31,8 @@ type entry struct {
 	viaPath  bool
 	username string
 	groups   []string
+	// userID, when set, is the only principal unique ID the entry maps.
+	userID string
 }
 
 // Match is the entry that maps a caller.
@@ -87,7 +90,7 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		e := entry{source: KeyMapRoles, index: i, matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: slices.Clone(r.Groups)}
+		e := entry{source: KeyMapRoles, index: i, matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: slices.Clone(r.Groups), userID: r.UserID}
 		target := ix.exact
 		if r.SSO != nil {
 			s := r.SSO
@@ -111,7 +114,7 @@ func NewIndex(doc *Document) *Index {
 		}
 		ix.addName(KeyMapUsers, i, u.UserARN)
 		if _, dup := ix.exact[key]; !dup {
-			ix.exact[key] = entry{source: KeyMapUsers, index: i, matched: u.UserARN, username: u.Username, groups: slices.Clone(u.Groups)}
+			ix.exact[key] = entry{source: KeyMapUsers, index: i, matched: u.UserARN, username: u.Username, groups: slices.Clone(u.Groups), userID: u.UserID}
 		}
 	}
 	for i, a := range doc.Accounts {
@@ -131,7 +134,7 @@ func (ix *Index) Lookup(id identity.Identity) (Match, bool) {
 	if !ok {
 		return Match{}, false
 	}
-	if e, ok := ix.exact[p.Key()]; ok {
+	if e, ok := ix.exact[p.Key()]; ok && e.boundTo(id) {
 		return e.match(), true
 	}
 	if p.Kind == arn.KindRole || p.Kind == arn.KindAssumedRole {
@@ -159,6 +162,17 @@ func principalOf(id identity.Identity) (arn.Principal, bool) {
 	}
 	p, err := arn.Parse(id.ARN)
 	return p, err == nil
+}
+
+// boundTo reports whether an entry with a userid maps the caller: the
+// caller's STS UserId ("AROA...:session", "AIDA...") must begin with it.
+// A caller without a UserId (an ARN explained on trust) is not refused.
+func (e entry) boundTo(id identity.Identity) bool {
+	if e.userID == "" || id.UserID == "" {
+		return true
+	}
+	uid, _, _ := strings.Cut(id.UserID, ":")
+	return uid == e.userID
 }
 
 func (e entry) match() Match {

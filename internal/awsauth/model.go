@@ -31,6 +31,11 @@ type Document struct {
 type RoleMapping struct {
 	// RoleARN is the role's ARN as written in the ConfigMap.
 	RoleARN string
+	// UserID, optional, is the role's IAM unique ID ("AROA..."): the entry
+	// then maps only the role with that ID, not one deleted and recreated
+	// with the same name, as an access entry does. Off unless written
+	// (aws-iam-authenticator's userid field).
+	UserID string
 	// SSO matches the roles IAM Identity Center creates for a permission set.
 	SSO *SSOMapping
 	// Username is a username template (see Expand).
@@ -56,6 +61,9 @@ type SSOMapping struct {
 type UserMapping struct {
 	// UserARN is the user's ARN as written in the ConfigMap.
 	UserARN string
+	// UserID, optional, is the user's IAM unique ID ("AIDA..."): the entry
+	// then maps only the user with that ID (see RoleMapping.UserID).
+	UserID string
 	// Username is a username template (see Expand).
 	Username string
 	// Groups are group templates.

@@ -19,6 +19,10 @@ const (
 	NearMissOtherPartition NearMissKind = "other-partition"
 	// NearMissWrongKind: mapped as a user while the caller is a role, or the reverse.
 	NearMissWrongKind NearMissKind = "wrong-kind"
+	// NearMissOtherPrincipalID: the caller's ARN is mapped by an entry
+	// bound with userid to another unique ID: the principal was deleted and
+	// recreated since the entry was written.
+	NearMissOtherPrincipalID NearMissKind = "other-principal-id"
 )
 
 // maxNearMisses bounds the answer, so that one name mapped in thousands of
@@ -70,6 +74,12 @@ func (ix *Index) NearMisses(id identity.Identity) []NearMiss {
 		return nil
 	}
 	var out []NearMiss
+	if e, ok := ix.exact[p.Key()]; ok && !e.boundTo(id) {
+		uid, _, _ := strings.Cut(id.UserID, ":")
+		out = append(out, NearMiss{Kind: NearMissOtherPrincipalID, Source: e.source, Index: e.index, MappedARN: e.matched,
+			Message: fmt.Sprintf("%s[%d] maps %s only with unique ID %s (its userid), but yours is %s: the principal was deleted and recreated since; write its new unique ID in userid",
+				e.source, e.index, e.matched, e.userID, uid)})
+	}
 	for _, ref := range ix.names[strings.ToLower(p.Name)] {
 		if nm, ok := nearMiss(p, ref, "named "+p.Name); ok {
 			out = append(out, nm)

@@ -34,6 +34,7 @@ func (d *Document) Render() (map[string]string, error) {
 				addStr(s, fieldPartition, r.SSO.Partition)
 				m.Content = append(m.Content, strNode("sso"), s)
 			}
+			addStr(m, fieldUserID, r.UserID)
 			addStr(m, fieldUsername, r.Username)
 			addList(m, fieldGroups, r.Groups)
 			if err := checkUTF8(m); err != nil {
@@ -50,6 +51,7 @@ func (d *Document) Render() (map[string]string, error) {
 		for i, u := range d.Users {
 			m := mapNode()
 			addStr(m, fieldUserARN, u.UserARN)
+			addStr(m, fieldUserID, u.UserID)
 			addStr(m, fieldUsername, u.Username)
 			addList(m, fieldGroups, u.Groups)
 			if err := checkUTF8(m); err != nil {

@@ -460,6 +460,9 @@ func (doc *doctor) serverFix(ctx context.Context, c *diag.Client, w diag.Whoami)
 			return doc.wrongIdentityFix(you, others, doc.source.src)
 		}
 		return "a cluster manager sees exactly why and what maps you: kubeiam explain --arn " + you
+	case "PRINCIPAL_RECREATED":
+		return "your IAM principal " + you + " was deleted and recreated since its access entry was created, and an entry never carries over to a recreated principal (as in EKS): " +
+			"a cluster manager recreates the entry; kubeiam explain --token with a token of yours prints the exact commands"
 	case classWrongClusterID:
 		if doc.f.clusterID != "" {
 			return doc.clusterIDFix(doc.f.clusterID)

@@ -28,6 +28,8 @@ type serverFlags struct {
 	stsTimeout                         string
 	ec2PrivateDNS                      bool
 	ec2Endpoint                        string
+	iamPrincipalIDs                    bool
+	iamEndpoint                        string
 	hardening                          hardeningFlags
 }
 
@@ -126,6 +128,8 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 	fl.StringVar(&f.storeType, "store", "", "where access entries live: bolt (embedded file in the state directory) or kubernetes (kubeiam.io resources, shared by replicas) (default bolt)")
 	fl.BoolVar(&f.ec2PrivateDNS, "ec2-private-dns", false, "resolve {{EC2PrivateDNSName}} through EC2 DescribeInstances (credentials from the AWS default chain)")
 	fl.StringVar(&f.ec2Endpoint, "ec2-endpoint", "", "with --ec2-private-dns: send EC2 requests here (VPC endpoint, proxy)")
+	fl.BoolVar(&f.iamPrincipalIDs, "iam-principal-ids", false, "record each new access entry's principal unique ID (IAM GetRole/GetUser, credentials from the AWS default chain), so a recreated principal does not inherit it, as in EKS")
+	fl.StringVar(&f.iamEndpoint, "iam-endpoint", "", "with --iam-principal-ids: send IAM requests here (a proxy)")
 	fl.StringVar(&f.logFormat, "log-format", "", "text or json (default text)")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
 	f.hardening.register(fl)
@@ -166,6 +170,8 @@ func (f *serverFlags) load(fl *pflag.FlagSet) (config.Server, error) {
 	set("store", func() { cfg.Store.Type = f.storeType })
 	set("ec2-private-dns", func() { cfg.EC2.Enabled = f.ec2PrivateDNS })
 	set("ec2-endpoint", func() { cfg.EC2.Endpoint = f.ec2Endpoint })
+	set("iam-principal-ids", func() { cfg.IAM.PrincipalIDs = f.iamPrincipalIDs })
+	set("iam-endpoint", func() { cfg.IAM.Endpoint = f.iamEndpoint })
 	set("log-format", func() { cfg.Log.Format = f.logFormat })
 	set("log-level", func() { cfg.Log.Level = f.logLevel })
 	var err error

@@ -37,6 +37,8 @@ var devRefusal = map[string]string{
 	"account-id":           "the dev identities live in account 111122223333",
 	"ec2-private-dns":      "dev mode calls nothing beyond loopback and has no EC2 instances",
 	"ec2-endpoint":         "dev mode calls nothing beyond loopback and has no EC2 instances",
+	"iam-principal-ids":    "dev mode always records principal IDs, looked up in its local STS",
+	"iam-endpoint":         "dev mode looks principal IDs up in its local STS",
 }
 
 // devOnly are the flags that mean something only with --dev.

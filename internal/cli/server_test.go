@@ -41,6 +41,7 @@ func TestServerConfigErrorsNameTheField(t *testing.T) {
 		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--config does not go with --dev: dev mode configures itself"},
 		{"bad log format", []string{"server", "-i", "x", "--log-format", "xml"}, "log format"},
 		{"bad ec2 endpoint", []string{"server", "-i", "x", "--ec2-private-dns", "--ec2-endpoint", "ftp://ec2"}, "ec2.endpoint"},
+		{"bad iam endpoint", []string{"server", "-i", "x", "--iam-principal-ids", "--iam-endpoint", "ftp://iam"}, "iam.endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,7 +55,9 @@ func newSTSCommandWith(d stsDeps) *cobra.Command {
 		Use:   "sts [--config FILE | --write-config FILE] [--listen ADDR]",
 		Short: "Run a local STS with real SigV4 verification, for development and tests",
 		Long: `Sts runs an STS-compatible endpoint that answers GetCallerIdentity and AssumeRole
-for identities you define, and verifies every AWS Signature Version 4 for real:
+for identities you define (and IAM GetRole and GetUser, which report their unique
+IDs: "kubeiam sts recreate-role" gives a role a new one), and verifies every AWS
+Signature Version 4 for real:
 in the Authorization header (the AWS CLI and SDKs calling it with
 --endpoint-url) and in presigned URLs (k8s-aws-v1 tokens from "kubeiam token" or
 "aws eks get-token", sent by "kubeiam verify" or "kubeiam server" with the Host
@@ -123,6 +125,7 @@ The config file (YAML):
 	f.StringVar(&o.configFile, "config", "", "YAML file of accounts, users, keys and roles; default: generate dev identities")
 	f.StringVar(&o.listen, "listen", defaultSTSListen, "address to listen on; port 0 picks a free one")
 	f.StringVar(&o.writeConfig, "write-config", "", "save the generated dev identities to this new file (mode 0600), for --config later")
+	cmd.AddCommand(newSTSRecreateRoleCommand(d.IO))
 	return cmd
 }
 

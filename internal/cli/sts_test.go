@@ -183,3 +183,58 @@ func TestSTSCommandHelp(t *testing.T) {
 		}
 	}
 }
+
+// "kubeiam sts recreate-role" gives the role a new unique ID in the config
+// file, which a local STS started from it then uses (GetRole through the
+// AWS SDK's IAM client).
+func TestSTSRecreateRole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sts.yaml")
+	data, err := localsts.DevConfig(rand.NewChaCha8([32]byte{1})).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	role := "arn:aws:iam::111122223333:role/admin"
+	roleID := func() string {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := localsts.ParseConfig(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := cfg.RoleID(role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	before := roleID()
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }, Now: time.Now},
+		[]string{"sts", "recreate-role", "--config", path, role}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	after := roleID()
+	if strings.TrimSpace(out.String()) != after || after == before {
+		t.Errorf("printed %q; role ID %s before, %s after", out.String(), before, after)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("config file mode %v (%v), want 0600", st.Mode(), err)
+	}
+	for _, args := range [][]string{
+		{"sts", "recreate-role", role},
+		{"sts", "recreate-role", "--config", path, "arn:aws:iam::111122223333:role/missing"},
+		{"sts", "recreate-role", "--config", path, "arn:aws:iam::111122223333:user/developer"},
+	} {
+		errOut.Reset()
+		if code := Main(context.Background(), IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(string) string { return "" }, Now: time.Now}, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut.String())
+		}
+	}
+}

@@ -70,6 +70,8 @@ type Server struct {
 	CacheSize int `json:"cacheSize"`
 	// EC2 configures the EC2 lookups behind {{EC2PrivateDNSName}}.
 	EC2 EC2 `json:"ec2"`
+	// IAM configures the principal-ID lookups of CreateAccessEntry.
+	IAM IAM `json:"iam"`
 	// Hardening holds the authentication limits (cache TTL, audiences,
 	// binding lifetime, STS rate limit); its keys are top-level.
 	Hardening
@@ -84,6 +86,18 @@ type EC2 struct {
 	// Region is where the nodes run; defaults to the server's region.
 	Region string `json:"region"`
 	// Endpoint, when set, receives every EC2 call (a VPC endpoint, a proxy).
+	Endpoint string `json:"endpoint"`
+}
+
+// IAM configures looking up, with IAM GetRole and GetUser and credentials
+// from the AWS default chain, the unique ID CreateAccessEntry records with
+// an entry, so that a principal deleted and recreated with the same ARN does
+// not inherit it, as in EKS.
+type IAM struct {
+	// PrincipalIDs turns the lookups on; without them entries record no ID
+	// and match by ARN alone.
+	PrincipalIDs bool `json:"principalIDs"`
+	// Endpoint, when set, receives every IAM call (a proxy).
 	Endpoint string `json:"endpoint"`
 }
 
@@ -242,6 +256,11 @@ func (c *Server) Validate() error {
 	}
 	if p, ok := parts.Lookup(c.Partition); ok && !p.HasRegion(c.EC2.Region) {
 		add("ec2.region", "%q is not a region of partition %s", c.EC2.Region, c.Partition)
+	}
+	if c.IAM.Endpoint != "" {
+		if err := validURL(c.IAM.Endpoint); err != nil {
+			add("iam.endpoint", "%v", err)
+		}
 	}
 	if c.EC2.Endpoint != "" {
 		if err := validURL(c.EC2.Endpoint); err != nil {

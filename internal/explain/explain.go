@@ -152,6 +152,7 @@ func (e *explainer) run() {
 	e.r.ModeNotes = modeNotes(e.s)
 	e.sources(key)
 	e.warnings()
+	e.recreatedFinding()
 	e.rejected()
 	if !e.res.Mapped {
 		e.nearMisses()
@@ -201,10 +202,14 @@ func (e *explainer) sources(key string) {
 	default:
 		creator.Detail = "the cluster creator is " + s.CreatorARN + ", not you"
 	}
-	entry := SourceCheck{Source: string(resolve.SourceAccessEntry), Consulted: s.UseAccessEntries, Matched: e.hasEntry}
-	if e.hasEntry {
+	entry := SourceCheck{Source: string(resolve.SourceAccessEntry), Consulted: s.UseAccessEntries, Matched: e.hasEntry && !e.entryRecreated()}
+	switch {
+	case e.entryRecreated():
+		entry.Detail = "access entry " + e.entry.PrincipalARN + " is bound to unique ID " + e.entry.PrincipalID +
+			", not yours (" + resolve.PrincipalID(e.id) + "): it belongs to the deleted principal of the same ARN"
+	case e.hasEntry:
 		entry.Detail = "access entry " + e.entry.PrincipalARN + " (username " + e.entry.Username + ")"
-	} else {
+	default:
 		entry.Detail = "no access entry for " + e.id.CanonicalARN
 	}
 	if !s.UseAccessEntries {
@@ -310,6 +315,8 @@ func nearMissCode(k awsauth.NearMissKind, caller arn.Principal) Code {
 		return CodeOtherAccount
 	case awsauth.NearMissOtherPartition:
 		return CodeOtherPartition
+	case awsauth.NearMissOtherPrincipalID:
+		return CodePrincipalRecreated
 	}
 	if isRole(caller.Kind) {
 		return CodeMappedAsUser
@@ -323,6 +330,11 @@ func (e *explainer) notMapped() {
 	if e.res.Code == resolve.CodeTemplateFailed && e.sessionRejected() {
 		return
 	}
+	if e.res.Code == resolve.CodePrincipalRecreated {
+		e.r.Reason = "ARN is not mapped: " + e.r.Findings[e.findingIndex(CodePrincipalRecreated)].Message
+		e.recreateFix()
+		return
+	}
 	if e.res.Code != resolve.CodeNotMapped {
 		return // an EC2 or template failure: the reason says it all
 	}
@@ -333,6 +345,9 @@ func (e *explainer) notMapped() {
 	switch e.r.Code {
 	case CodeAWSAuthRejected:
 		// rejected added the fix: correct the version the server refused.
+	case CodePrincipalRecreated:
+		// An aws-auth entry bound by userid to the deleted principal: the
+		// finding says to write the new unique ID in it.
 	case CodeEntryIgnoredConfigMap:
 		// The mapping first: the mode change cannot be undone.
 		e.mapFix(e.r.Code, true)

@@ -43,6 +43,9 @@ type Action struct {
 	PolicyARN  string   `json:"policyArn,omitempty"`
 	ScopeType  string   `json:"scopeType,omitempty"`
 	Namespaces []string `json:"namespaces,omitempty"`
+	// Type is the access entry type to recreate an entry with; empty for
+	// STANDARD.
+	Type string `json:"type,omitempty"`
 	// Mode is the authentication mode to move to.
 	Mode string `json:"mode,omitempty"`
 	// A binding: in Namespace (a RoleBinding) or cluster-wide (a
@@ -89,6 +92,11 @@ func (c commands) render(f Fix) Fix {
 		k := []string{"kubeiam", "access-entry", "create", "--principal-arn", a.PrincipalARN}
 		e := []string{"eksctl", "create", "accessentry", "--cluster", c.cluster, "--principal-arn", a.PrincipalARN}
 		w := []string{"aws", "eks", "create-access-entry", "--cluster-name", c.cluster, "--principal-arn", a.PrincipalARN}
+		if a.Type != "" {
+			k = append(k, "--type", a.Type)
+			e = append(e, "--type", a.Type)
+			w = append(w, "--type", a.Type)
+		}
 		if a.Username != "" {
 			k = append(k, "--username", a.Username)
 			e = append(e, "--kubernetes-username", a.Username)
@@ -105,6 +113,8 @@ func (c commands) render(f Fix) Fix {
 			f.AWS += " && " + c.aws(associateAWS(c, a))
 			f.Eksctl = "" // eksctl associates policies only from a config file
 		}
+	case ActionRecreateAccessEntry:
+		return c.renderRecreate(f)
 	case ActionUpdateAccessEntry:
 		f.Kubeiam = shellJoin([]string{"kubeiam", "access-entry", "update", "--principal-arn", a.PrincipalARN, "--username", a.Username})
 		f.AWS = c.aws([]string{"aws", "eks", "update-access-entry", "--cluster-name", c.cluster, "--principal-arn", a.PrincipalARN, "--username", a.Username})

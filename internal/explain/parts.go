@@ -68,7 +68,7 @@ func (p Parts) Snapshot() (*resolve.Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("access entry %s: %w", e.PrincipalARN, err)
 		}
-		s.Entries[k] = resolve.Entry{PrincipalARN: e.PrincipalARN, Username: e.Username, Groups: e.KubernetesGroups,
+		s.Entries[k] = resolve.Entry{PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Username: e.Username, Groups: e.KubernetesGroups,
 			Type: string(e.Type), Grants: access.Grants(assocs[k])}
 	}
 	return s, nil
@@ -96,7 +96,7 @@ func Apply(p Parts, a Action, now time.Time) (Parts, error) {
 		if err != nil {
 			return p, err
 		}
-		e, err := access.NewEntry(access.CreateEntryRequest{PrincipalARN: a.PrincipalARN, Username: a.Username, KubernetesGroups: a.Groups},
+		e, err := access.NewEntry(access.CreateEntryRequest{PrincipalARN: a.PrincipalARN, Username: a.Username, KubernetesGroups: a.Groups, Type: access.EntryType(a.Type)},
 			applyCluster, applyRegion, pr.Account, now)
 		if err != nil {
 			return p, err
@@ -105,6 +105,8 @@ func Apply(p Parts, a Action, now time.Time) (Parts, error) {
 		if a.PolicyARN != "" {
 			return associate(p, e, a, now)
 		}
+	case ActionRecreateAccessEntry:
+		return applyRecreate(p, a, now)
 	case ActionUpdateAccessEntry:
 		i, err := findEntry(p, a.PrincipalARN)
 		if err != nil {

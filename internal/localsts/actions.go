@@ -67,6 +67,9 @@ func (s *Server) dispatch(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if serviceOf(action) == iamServiceName {
+		return s.dispatchIAM(req, action)
+	}
 	version := req.params.Get("Version")
 	if version == "" {
 		return nil, errMissingParameter("Version")

@@ -43,6 +43,10 @@ type User struct {
 	Path string `json:"path,omitempty"`
 	// AccessKeys are the user's long-term keys ("AKIA...").
 	AccessKeys []AccessKey `json:"accessKeys,omitempty"`
+	// Generation counts how often the user was deleted and recreated with
+	// the same name; its unique ID ("AIDA...") derives from its ARN and
+	// generation, so a recreated user has a new one, as in IAM.
+	Generation int `json:"generation,omitempty"`
 }
 
 // AccessKey is a long-term access key pair.
@@ -71,6 +75,12 @@ type Role struct {
 	// AssumeRole must carry a SerialNumber and this TokenCode (six digits;
 	// a fixed code stands in for the device's TOTP).
 	MFACode string `json:"mfaCode,omitempty"`
+
+	// Generation counts how often the role was deleted and recreated with
+	// the same name; its unique ID ("AROA...") derives from its ARN and
+	// generation, so a recreated role has a new one, as in IAM (see
+	// Server.RecreateRole).
+	Generation int `json:"generation,omitempty"`
 }
 
 // ParseConfig reads a YAML config, applies defaults and validates it.
@@ -106,10 +116,10 @@ func (c *Config) withDefaults() *Config {
 	for i, a := range c.Accounts {
 		na := Account{ID: a.ID, Users: make([]User, len(a.Users)), Roles: make([]Role, len(a.Roles))}
 		for j, u := range a.Users {
-			na.Users[j] = User{Name: u.Name, Path: defaultPath(u.Path), AccessKeys: append([]AccessKey(nil), u.AccessKeys...)}
+			na.Users[j] = User{Name: u.Name, Path: defaultPath(u.Path), AccessKeys: append([]AccessKey(nil), u.AccessKeys...), Generation: u.Generation}
 		}
 		for j, r := range a.Roles {
-			na.Roles[j] = Role{Name: r.Name, Path: defaultPath(r.Path), Trust: append([]string(nil), r.Trust...), MFACode: r.MFACode}
+			na.Roles[j] = Role{Name: r.Name, Path: defaultPath(r.Path), Trust: append([]string(nil), r.Trust...), MFACode: r.MFACode, Generation: r.Generation}
 		}
 		out.Accounts[i] = na
 	}
@@ -161,6 +171,9 @@ func (c *Config) validateAccount(field string, a Account, keys map[string]string
 		if err := c.validatePrincipal(uf, a.ID, "user", u.Name, u.Path, names); err != nil {
 			return err
 		}
+		if u.Generation < 0 {
+			return invalidf("%s.generation: %d is negative", uf, u.Generation)
+		}
 		for k, key := range u.AccessKeys {
 			kf := fmt.Sprintf("%s.accessKeys[%d]", uf, k)
 			if err := validateAccessKey(kf, key); err != nil {
@@ -177,6 +190,9 @@ func (c *Config) validateAccount(field string, a Account, keys map[string]string
 		rf := fmt.Sprintf("%s.roles[%d]", field, j)
 		if err := c.validatePrincipal(rf, a.ID, "role", r.Name, r.Path, names); err != nil {
 			return err
+		}
+		if r.Generation < 0 {
+			return invalidf("%s.generation: %d is negative", rf, r.Generation)
 		}
 		for k, t := range r.Trust {
 			if err := c.validateTrust(fmt.Sprintf("%s.trust[%d]", rf, k), t); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,14 +26,26 @@ type caller struct {
 	expires      time.Time // zero for long-term keys
 }
 
-// role is an assumable role with its parsed trust list.
+// role is an assumable role with its parsed trust list. A role is
+// immutable: RecreateRole replaces it.
 type role struct {
+	principal  arn.Principal
+	arn        string
+	roleID     string
+	generation int
+	created    time.Time
+	trustAll   bool
+	trust      []arn.Principal
+	trustText  []string // as configured, for GetRole's trust policy
+	mfaCode    string   // the TokenCode AssumeRole needs; "" when MFA is not required
+}
+
+// user is an IAM user as GetUser reports it, whether or not it has keys.
+type user struct {
 	principal arn.Principal
 	arn       string
-	roleID    string
-	trustAll  bool
-	trust     []arn.Principal
-	mfaCode   string // the TokenCode AssumeRole needs; "" when MFA is not required
+	userID    string
+	created   time.Time
 }
 
 // trusts reports whether c may assume r. A role ARN trusts every session of
@@ -65,18 +78,20 @@ func (r *role) trusts(c *caller) bool {
 // issued since start. Sessions live in memory only and are bounded: when
 // full, expired sessions go first, then the oldest.
 type directory struct {
-	users map[string]*caller // by access key ID
-	roles map[string]*role   // by arn.Principal.Key()
+	users    map[string]*caller // by access key ID
+	iamUsers map[string]*user   // by arn.Principal.Key()
 
 	mu          sync.Mutex
+	roles       map[string]*role   // by arn.Principal.Key()
 	sessions    map[string]*caller // by access key ID
 	order       []string           // session access key IDs, oldest first
 	maxSessions int
 }
 
-func newDirectory(cfg *Config, maxSessions int) (*directory, error) {
+func newDirectory(cfg *Config, maxSessions int, now time.Time) (*directory, error) {
 	d := &directory{
 		users:       map[string]*caller{},
+		iamUsers:    map[string]*user{},
 		roles:       map[string]*role{},
 		sessions:    map[string]*caller{},
 		maxSessions: maxSessions,
@@ -87,8 +102,10 @@ func newDirectory(cfg *Config, maxSessions int) (*directory, error) {
 			if err != nil {
 				return nil, fmt.Errorf("user %s: %w", u.Name, err)
 			}
+			iu := &user{principal: p, arn: p.String(), userID: uniqueID("AIDA", p.Key(), u.Generation), created: now}
+			d.iamUsers[p.Key()] = iu
 			for _, k := range u.AccessKeys {
-				d.users[k.AccessKeyID] = &caller{principal: p, arn: p.String(), userID: stableID("AIDA", p.Key()),
+				d.users[k.AccessKeyID] = &caller{principal: p, arn: iu.arn, userID: iu.userID,
 					accessKeyID: k.AccessKeyID, secret: k.SecretAccessKey}
 			}
 		}
@@ -97,7 +114,8 @@ func newDirectory(cfg *Config, maxSessions int) (*directory, error) {
 			if err != nil {
 				return nil, fmt.Errorf("role %s: %w", r.Name, err)
 			}
-			entry := &role{principal: p, arn: p.String(), roleID: stableID("AROA", p.Key()), mfaCode: r.MFACode}
+			entry := &role{principal: p, arn: p.String(), roleID: uniqueID("AROA", p.Key(), r.Generation),
+				generation: r.Generation, created: now, trustText: append([]string(nil), r.Trust...), mfaCode: r.MFACode}
 			for _, t := range r.Trust {
 				if t == "*" {
 					entry.trustAll = true
@@ -139,8 +157,38 @@ func (d *directory) lookup(accessKeyID, sessionToken string, now time.Time) (*ca
 
 // role returns the role an ARN names, matched as internal/arn matches.
 func (d *directory) role(p arn.Principal) (*role, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	r, ok := d.roles[p.Key()]
 	return r, ok
+}
+
+// recreateRole replaces the role p names with its next generation, as if it
+// had been deleted and created again with the same name and trust: a new
+// unique ID, and the old role's sessions gone with it.
+func (d *directory) recreateRole(p arn.Principal, now time.Time) (*role, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	old, ok := d.roles[p.Key()]
+	if !ok {
+		return nil, false
+	}
+	next := *old
+	next.generation++
+	next.roleID = uniqueID("AROA", old.principal.Key(), next.generation)
+	next.created = now
+	d.roles[p.Key()] = &next
+	kept := d.order[:0]
+	for _, id := range d.order {
+		c := d.sessions[id]
+		if c.principal.Key() == old.principal.Key() {
+			delete(d.sessions, id)
+			continue
+		}
+		kept = append(kept, id)
+	}
+	d.order = kept
+	return &next, true
 }
 
 // addSession stores c, evicting expired sessions and then the oldest when
@@ -201,6 +249,16 @@ func newSessionCredentials(rand io.Reader) (keyID, secret, token string, err err
 		return "", "", "", fmt.Errorf("read random bytes: %w", err)
 	}
 	return "ASIA" + keyID, secret, base64.StdEncoding.EncodeToString(raw), nil
+}
+
+// uniqueID derives the IAM unique ID of a principal's generation: the same
+// on every start, another for each recreation. Generation 0 keeps the IDs
+// of configs written before generations existed.
+func uniqueID(prefix, key string, generation int) string {
+	if generation == 0 {
+		return stableID(prefix, key)
+	}
+	return stableID(prefix, key+"#"+strconv.Itoa(generation))
 }
 
 // stableID derives an IAM unique ID ("AIDA..." or "AROA...", 21

@@ -46,7 +46,11 @@ func writeError(w http.ResponseWriter, req *request, e *APIError) {
 	if e.Status >= 500 {
 		typ = "Receiver"
 	}
-	body := errorResponse{Xmlns: xmlNamespace, Error: errorDetail{Type: typ, Code: e.Code, Message: e.Message}, RequestID: req.id}
+	ns := req.namespace
+	if ns == "" {
+		ns = xmlNamespace
+	}
+	body := errorResponse{Xmlns: ns, Error: errorDetail{Type: typ, Code: e.Code, Message: e.Message}, RequestID: req.id}
 	var buf bytes.Buffer
 	var err error
 	if req.json {
@@ -75,18 +79,21 @@ func writeResult(w http.ResponseWriter, req *request, action string, result any)
 			writeError(w, req, apiError(http.StatusInternalServerError, CodeInternalFailure, "An internal error occurred."))
 			return
 		}
-	} else if err := encodeXMLResult(&buf, action, result, req.id); err != nil {
+	} else if err := encodeXMLResult(&buf, req.namespace, action, result, req.id); err != nil {
 		writeError(w, req, apiError(http.StatusInternalServerError, CodeInternalFailure, "An internal error occurred."))
 		return
 	}
 	write(w, req.json, http.StatusOK, buf.Bytes())
 }
 
-func encodeXMLResult(buf *bytes.Buffer, action string, result any, requestID string) error {
+func encodeXMLResult(buf *bytes.Buffer, namespace, action string, result any, requestID string) error {
+	if namespace == "" {
+		namespace = xmlNamespace
+	}
 	enc := xml.NewEncoder(buf)
 	start := xml.StartElement{
 		Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlNamespace}},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: namespace}},
 	}
 	if err := enc.EncodeToken(start); err != nil {
 		return err

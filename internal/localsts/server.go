@@ -3,7 +3,8 @@
 // real, in the Authorization header (what SDKs and the AWS CLI send) and in
 // the query string (a presigned URL: the k8s-aws-v1 token), against
 // identities read from a YAML config, and answers GetCallerIdentity and
-// AssumeRole with STS's XML or JSON bodies and error codes.
+// AssumeRole with STS's XML or JSON bodies and error codes, and IAM GetRole
+// and GetUser (see iam.go) with the identities' unique IDs.
 //
 // It is a development tool, not a security boundary: secrets sit in its
 // config and memory, and AssumeRole sessions last only until it stops.
@@ -69,14 +70,14 @@ func New(cfg *Config, opts Options) (*Server, error) {
 	if opts.MaxSessions <= 0 {
 		opts.MaxSessions = DefaultMaxSessions
 	}
-	dir, err := newDirectory(c, opts.MaxSessions)
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	dir, err := newDirectory(c, opts.MaxSessions, opts.Now().UTC().Truncate(time.Second))
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{partition: p, dir: dir, now: opts.Now, log: opts.Logger, rand: opts.Rand}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -111,7 +112,9 @@ type request struct {
 	id     string
 	json   bool
 	params url.Values // query and form body together
-	caller *caller
+	// namespace is the XML namespace of the response: STS's or IAM's.
+	namespace string
+	caller    *caller
 }
 
 // ServeHTTP answers one STS API call: decode, authenticate, dispatch, render.
@@ -160,7 +163,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, req *request) (st
 		return "", nil, err
 	}
 	action := req.params.Get("Action")
-	if req.caller, err = s.authenticate(r, query, body); err != nil {
+	req.namespace = xmlNamespace
+	if serviceOf(action) == iamServiceName {
+		req.namespace = iamXMLNamespace
+	}
+	if req.caller, err = s.authenticate(r, query, body, serviceOf(action)); err != nil {
 		return action, nil, err
 	}
 	result, err := s.dispatch(req)
@@ -192,12 +199,12 @@ func params(r *http.Request, query url.Values, body []byte) (url.Values, error) 
 
 // authenticate checks the request's SigV4 signature, cheapest checks first:
 // syntax, credential scope, clock, key, session token, then the HMAC.
-func (s *Server) authenticate(r *http.Request, query url.Values, body []byte) (*caller, error) {
+func (s *Server) authenticate(r *http.Request, query url.Values, body []byte, service string) (*caller, error) {
 	sig, err := parseSignature(r, query)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkScope(r.Host, sig); err != nil {
+	if err := s.checkScope(r.Host, sig, service); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -218,17 +225,18 @@ func (s *Server) authenticate(r *http.Request, query url.Values, body []byte) (*
 	return c, nil
 }
 
-// checkScope checks the credential scope: the day of X-Amz-Date, service
-// sts, and a region of the partition. When the request's Host is a real STS
+// checkScope checks the credential scope: the day of X-Amz-Date, the
+// action's service (sts, or iam for GetRole and GetUser), and a region of
+// the partition. When the request's Host is a real STS
 // host (a presigned token forwarded with its Host kept), the region must be
 // the one that host serves, as STS itself insists.
-func (s *Server) checkScope(host string, sig signature) error {
+func (s *Server) checkScope(host string, sig signature, service string) error {
 	if sig.scopeDate != sig.amzDate[:8] {
 		return errSignatureDoesNotMatch("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
 			sig.scopeDate + "' != '" + sig.amzDate[:8] + "', from '" + sig.amzDate + "'.")
 	}
-	if sig.service != serviceName {
-		return errSignatureDoesNotMatch("Credential should be scoped to correct service: 'sts'.")
+	if sig.service != service {
+		return errSignatureDoesNotMatch("Credential should be scoped to correct service: '" + service + "'.")
 	}
 	if !s.partition.HasRegion(sig.region) {
 		return errSignatureDoesNotMatch("Credential should be scoped to a valid region.")

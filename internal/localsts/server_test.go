@@ -77,6 +77,15 @@ func TestGetCallerIdentityPresigned(t *testing.T) {
 		{"signed 50 seconds ago", func(o *tokentest.Options) { o.SignedAt = epoch.Add(-50 * time.Second) }, "demo", ""},
 		{"other cluster header", func(*tokentest.Options) {}, "other", CodeSignatureDoesNotMatch},
 		{"past X-Amz-Expires, within 15 minutes", func(o *tokentest.Options) { o.SignedAt = epoch.Add(-14 * time.Minute) }, "demo", ""},
+		// aws-iam-authenticator before v0.6.28 signs X-Amz-Expires=0 (its PR
+		// #753); STS ignores the value and EKS accepts those tokens.
+		{"X-Amz-Expires=0", func(o *tokentest.Options) { o.ZeroExpires = true }, "demo", ""},
+		{"X-Amz-Expires=0, signed 14 minutes ago", func(o *tokentest.Options) {
+			o.ZeroExpires, o.SignedAt = true, epoch.Add(-14*time.Minute)
+		}, "demo", ""},
+		{"X-Amz-Expires=0, signed 15 minutes and 1 second ago", func(o *tokentest.Options) {
+			o.ZeroExpires, o.SignedAt = true, epoch.Add(-15*time.Minute-time.Second)
+		}, "demo", CodeSignatureDoesNotMatch},
 		{"signed 15 minutes and 1 second ago", func(o *tokentest.Options) { o.SignedAt = epoch.Add(-15*time.Minute - time.Second) }, "demo", CodeSignatureDoesNotMatch},
 		{"region not the host's", func(o *tokentest.Options) { o.Region = "us-west-2" }, "demo", CodeSignatureDoesNotMatch},
 		{"region of no partition", func(o *tokentest.Options) { o.Host, o.Region = "127.0.0.1", "moon-1" }, "demo", CodeSignatureDoesNotMatch},

@@ -99,10 +99,14 @@ func parseQuerySignature(query url.Values) (signature, error) {
 	if len(query["X-Amz-Expires"]) > 1 {
 		return signature{}, errIncompleteSignature("X-Amz-Expires given more than once.")
 	}
+	// X-Amz-Expires=0 is accepted: STS ignores X-Amz-Expires on a presigned
+	// GetCallerIdentity (see checkTime), and aws-iam-authenticator releases
+	// before v0.6.28 sign 0 (kubernetes-sigs/aws-iam-authenticator PR #753,
+	// "Fix x-amz-expires header value"), tokens EKS accepts.
 	if e := query.Get("X-Amz-Expires"); e != "" {
 		n, err := strconv.Atoi(e)
-		if err != nil || n < 1 || time.Duration(n)*time.Second > maxPresignExpiry {
-			return signature{}, errIncompleteSignature("X-Amz-Expires must be an integer from 1 to 604800.")
+		if err != nil || n < 0 || time.Duration(n)*time.Second > maxPresignExpiry {
+			return signature{}, errIncompleteSignature("X-Amz-Expires must be an integer from 0 to 604800.")
 		}
 		s.expires = time.Duration(n) * time.Second
 	}

@@ -37,7 +37,7 @@ func SnapshotOf(a access.Snapshot, awsAuth *awsauth.Index) *Snapshot {
 	}
 	for key, e := range a.Entries {
 		s.Entries[key] = Entry{
-			PrincipalARN: e.PrincipalARN, Username: e.Username, Groups: e.KubernetesGroups,
+			PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Username: e.Username, Groups: e.KubernetesGroups,
 			Type: string(e.Type), Grants: access.Grants(a.Associations[key]),
 		}
 	}

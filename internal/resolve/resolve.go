@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
@@ -50,8 +51,17 @@ func Resolve(id identity.Identity, s *Snapshot, opts Options) Result {
 		match, matched = s.AWSAuth.Lookup(id)
 	}
 
+	var stale *Entry
 	if s.UseAccessEntries {
-		if e, ok := s.Entries[key]; ok {
+		e, ok := s.Entries[key]
+		if ok && !boundTo(e, id) {
+			stale = &e
+			notes = append(notes, recreatedNote(e, id))
+			ok = false
+		} else if !ok {
+			notes = append(notes, "no access entry for "+id.CanonicalARN)
+		}
+		if ok {
 			switch {
 			case matched && s.UseAWSAuth:
 				notes = append(notes, fmt.Sprintf("aws-auth %s also matched; the access entry takes precedence", describe(match)))
@@ -60,7 +70,6 @@ func Resolve(id identity.Identity, s *Snapshot, opts Options) Result {
 			}
 			return fromEntry(e, vars, notes)
 		}
-		notes = append(notes, "no access entry for "+id.CanonicalARN)
 	} else {
 		notes = append(notes, "access entries not consulted: authentication mode is "+s.Mode)
 	}
@@ -74,7 +83,39 @@ func Resolve(id identity.Identity, s *Snapshot, opts Options) Result {
 	} else if s.UseAWSAuth {
 		notes = append(notes, "no aws-auth mapping for "+id.CanonicalARN)
 	}
+	if stale != nil {
+		return Result{Code: CodePrincipalRecreated, Reason: RecreatedReason, Notes: notes}
+	}
 	return Result{Code: CodeNotMapped, Reason: "ARN is not mapped", Notes: notes}
+}
+
+// RecreatedReason is the public reason of CodePrincipalRecreated.
+const RecreatedReason = "ARN is not mapped: its access entry belongs to a deleted principal of the same ARN"
+
+// boundTo reports whether entry e is for the principal the caller is. EKS
+// stores the principal's unique ID with the entry and a principal deleted
+// and recreated with the same ARN gets a new one (EKS API reference,
+// AccessEntry, principalArn), so an entry matches only the principal whose
+// STS UserId ("AROA...:session" for a role session, "AIDA..." for a user)
+// begins with the recorded ID. An entry without a recorded ID, or a caller
+// without a UserId, matches by ARN alone.
+func boundTo(e Entry, id identity.Identity) bool {
+	if e.PrincipalID == "" || id.UserID == "" {
+		return true
+	}
+	return PrincipalID(id) == e.PrincipalID
+}
+
+// PrincipalID returns the IAM unique ID of the caller's principal: STS's
+// UserId up to the session name.
+func PrincipalID(id identity.Identity) string {
+	uid, _, _ := strings.Cut(id.UserID, ":")
+	return uid
+}
+
+func recreatedNote(e Entry, id identity.Identity) string {
+	return fmt.Sprintf("access entry %s was created for the principal with unique ID %s, but the caller's is %s: the principal was deleted and recreated since",
+		e.PrincipalARN, e.PrincipalID, PrincipalID(id))
 }
 
 func describe(m awsauth.Match) string {

@@ -24,13 +24,19 @@ type Code string
 // Reason codes. They are part of kubeiam's interface (logs, explain, JSON
 // output); never rename one.
 const (
-	CodeMapped            Code = "MAPPED"
-	CodeNotMapped         Code = "ARN_NOT_MAPPED"
-	CodeTemplateFailed    Code = "USERNAME_TEMPLATE_FAILED"
-	CodeEC2DNSUnavailable Code = "EC2_PRIVATE_DNS_UNAVAILABLE"
-	CodeInvalidToken      Code = "INVALID_TOKEN"
-	CodeExpiredToken      Code = "TOKEN_EXPIRED"
-	CodeSTSRejected       Code = "STS_REJECTED"
+	CodeMapped    Code = "MAPPED"
+	CodeNotMapped Code = "ARN_NOT_MAPPED"
+	// CodePrincipalRecreated: the caller's ARN has an access entry, but
+	// the entry was created for another IAM principal of the same ARN, one
+	// since deleted and recreated (its unique ID differs from the caller's
+	// STS UserId), and nothing else maps the caller. As in EKS, the entry
+	// must be recreated.
+	CodePrincipalRecreated Code = "PRINCIPAL_RECREATED"
+	CodeTemplateFailed     Code = "USERNAME_TEMPLATE_FAILED"
+	CodeEC2DNSUnavailable  Code = "EC2_PRIVATE_DNS_UNAVAILABLE"
+	CodeInvalidToken       Code = "INVALID_TOKEN"
+	CodeExpiredToken       Code = "TOKEN_EXPIRED"
+	CodeSTSRejected        Code = "STS_REJECTED"
 	// CodeWrongClusterID: STS answered SignatureDoesNotMatch for a token
 	// that passed every local check. The server sends its own cluster ID
 	// as the signed x-k8s-aws-id header, so a token minted for another

@@ -31,6 +31,9 @@ type Snapshot struct {
 // Entry is an access entry as the resolver needs it.
 type Entry struct {
 	PrincipalARN string
+	// PrincipalID is the IAM unique ID the entry was created for; empty
+	// when unknown, and the entry then matches by ARN alone.
+	PrincipalID string
 	// Username may hold templates ({{SessionName}}, {{EC2PrivateDNSName}}).
 	Username string
 	Groups   []string

@@ -35,7 +35,7 @@ func (s *Server) setupAPI() error {
 	}
 	h, err := api.New(api.Config{
 		Store: s.store, Authenticator: chain, CreatorARN: s.cluster.CreatorARN, Managers: s.cfg.Managers,
-		Metrics: s.metrics, Logger: s.log, Audit: f, Now: s.opts.Now,
+		Metrics: s.metrics, Logger: s.log, Audit: f, Now: s.opts.Now, PrincipalIDs: s.opts.PrincipalIDs,
 	})
 	if err != nil {
 		return fmt.Errorf("access-management API: %w", err)

@@ -97,9 +97,13 @@ func RunDev(ctx context.Context, o DevOptions) error {
 	if err != nil {
 		return err
 	}
+	ids, err := LocalPrincipalIDs(stsCfg, awsURL)
+	if err != nil {
+		return err
+	}
 	return Run(ctx, Options{
 		Config: cfg, Logger: o.Logger, Now: o.Now,
-		LocalSTS: local, AWSListener: awsLn,
+		LocalSTS: local, AWSListener: awsLn, PrincipalIDs: ids,
 		OnReady: func(s *Server) {
 			t := tour{ClusterID: cfg.ClusterID, Dir: dir, Files: files, AWSURL: awsURL, Server: s, AWSAuthFile: awsAuthFile, Command: o.Command}
 			if err := t.writeEnv(); err != nil {

@@ -15,15 +15,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeiam/kubeiam/internal/access"
+	"github.com/kubeiam/kubeiam/internal/api"
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/certs"
 	"github.com/kubeiam/kubeiam/internal/config"
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 	"github.com/kubeiam/kubeiam/internal/ec2dns"
+	"github.com/kubeiam/kubeiam/internal/iamid"
 	"github.com/kubeiam/kubeiam/internal/localsts"
 	"github.com/kubeiam/kubeiam/internal/metrics"
 	"github.com/kubeiam/kubeiam/internal/resolve"
@@ -43,6 +46,10 @@ type Options struct {
 	// HTTP on AWSListener, a loopback listener (dev mode).
 	LocalSTS    *localsts.Server
 	AWSListener net.Listener
+	// PrincipalIDs, when set, looks up the IAM unique ID recorded with each
+	// access entry created through the API (see LocalPrincipalIDs); nil
+	// records none, and entries match by ARN alone.
+	PrincipalIDs api.PrincipalIDs
 	// KubeClient overrides the client built from AWSAuth.Kubeconfig.
 	KubeClient kubernetes.Interface
 	// StoreClient overrides the client built from Store.Kubeconfig.
@@ -170,6 +177,14 @@ func (s *Server) setup() error {
 		}
 		resolveOpts.EC2PrivateDNSName = dns.Resolver
 		s.log.Info("EC2 private DNS lookups enabled", "region", cfg.EC2.Region, "endpoint", cfg.EC2.Endpoint)
+	}
+	if cfg.IAM.PrincipalIDs && s.opts.PrincipalIDs == nil {
+		awsCfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(cfg.Region))
+		if err != nil {
+			return fmt.Errorf("IAM principal ID lookups: %w", err)
+		}
+		s.opts.PrincipalIDs = iamid.New(awsCfg, cfg.IAM.Endpoint)
+		s.log.Info("IAM principal ID lookups enabled", "endpoint", cfg.IAM.Endpoint)
 	}
 	if s.mapper, err = NewMapper(s.store, resolveOpts); err != nil {
 		return fmt.Errorf("read access entries: %w", err)

@@ -72,6 +72,7 @@ type updateErrorRecord struct {
 type entryRecord struct {
 	ClusterName      string            `json:"clusterName"`
 	PrincipalARN     string            `json:"principalArn"`
+	PrincipalID      string            `json:"principalId,omitempty"`
 	Username         string            `json:"username"`
 	KubernetesGroups []string          `json:"kubernetesGroups"`
 	Type             string            `json:"type"`
@@ -144,7 +145,7 @@ func decodeUpdates(rs []updateRecord) []access.Update {
 
 func encodeEntry(e access.AccessEntry) ([]byte, error) {
 	return json.Marshal(entryRecord{
-		ClusterName: e.ClusterName, PrincipalARN: e.PrincipalARN, Username: e.Username,
+		ClusterName: e.ClusterName, PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Username: e.Username,
 		KubernetesGroups: e.KubernetesGroups, Type: string(e.Type), Tags: e.Tags,
 		AccessEntryARN: e.AccessEntryARN, CreatedAt: e.CreatedAt.UTC(), ModifiedAt: e.ModifiedAt.UTC(),
 		ClientRequestToken: e.ClientRequestToken,
@@ -157,7 +158,7 @@ func decodeEntry(key string, b []byte) (access.AccessEntry, error) {
 		return access.AccessEntry{}, fmt.Errorf("decode access entry %q: %w", key, err)
 	}
 	return access.AccessEntry{
-		ClusterName: r.ClusterName, PrincipalARN: r.PrincipalARN, Username: r.Username,
+		ClusterName: r.ClusterName, PrincipalARN: r.PrincipalARN, PrincipalID: r.PrincipalID, Username: r.Username,
 		KubernetesGroups: r.KubernetesGroups, Type: access.EntryType(r.Type), Tags: r.Tags,
 		AccessEntryARN: r.AccessEntryARN, CreatedAt: r.CreatedAt, ModifiedAt: r.ModifiedAt,
 		ClientRequestToken: r.ClientRequestToken,

@@ -35,6 +35,13 @@ func TestValidateAccepts(t *testing.T) {
 			partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},
 		{"emulator access key", "aws", tokentest.Options{AccessKeyID: "test", SecretAccessKey: "test"},
 			partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},
+		// aws-iam-authenticator's own server accepts X-Amz-Expires from 0 to
+		// 900 and expires the token 15 minutes after X-Amz-Date whatever it
+		// says (pkg/token/token.go, Verify); its releases before v0.6.28 sign 0.
+		{"expires 0 (aws-iam-authenticator before v0.6.28)", "aws", tokentest.Options{ZeroExpires: true},
+			partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},
+		{"expires 0, signed 15 minutes ago", "aws", tokentest.Options{ZeroExpires: true, SignedAt: now.Add(-token.ServerValidity)},
+			partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},
 		{"expires 900", "aws", tokentest.Options{Expires: 900 * time.Second}, partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},
 		{"signed 15 minutes ago", "aws", tokentest.Options{SignedAt: now.Add(-token.ServerValidity)},
 			partition.STSEndpoint{Host: "sts.amazonaws.com", Region: "us-east-1", Global: true}},

@@ -42,6 +42,19 @@ type AccessEntrySpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="principalArn is immutable"
 	PrincipalARN string `json:"principalArn"`
 
+	// PrincipalID is the principal's IAM unique ID (AROA... for a role,
+	// AIDA... for a user) when the entry was created; kubeiam looks it up
+	// with IAM GetRole or GetUser. A caller whose STS UserId names another
+	// ID is a recreated principal and the entry does not match it, as in
+	// EKS. Empty: the entry matches by ARN alone. Immutable: recreate the
+	// entry to bind it to a recreated principal.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="principalId is immutable"
+	PrincipalID string `json:"principalId,omitempty"`
+
 	// Type is STANDARD for people and workloads; the others are for the IAM
 	// roles of nodes (of the cluster's account), whose username and groups
 	// are fixed. Immutable.

@@ -96,6 +96,7 @@ type Cluster struct {
 
 	files       awsFiles
 	sts         *localsts.Server
+	stsCfg      *localsts.Config
 	awsLn       net.Listener
 	kubeconfigs map[string]string
 	apiCAPEM    []byte
@@ -205,7 +206,7 @@ func (c *Cluster) prepareSTS() error {
 	// The kubeiam server closes it when it stops; this closes it when
 	// kubeiam never started. A second Close is harmless.
 	c.stops = append(c.stops, func() error { _ = ln.Close(); return nil })
-	c.sts, c.awsLn, c.STSURL = local, ln, "http://"+ln.Addr().String()
+	c.sts, c.stsCfg, c.awsLn, c.STSURL = local, stsCfg, ln, "http://"+ln.Addr().String()
 	return nil
 }
 
@@ -250,7 +251,11 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer, kubeStor
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("kubeiam configuration: %w", err)
 	}
-	return startKubeiam(ctx, server.Options{Config: cfg, Logger: logger, LocalSTS: c.sts, AWSListener: c.awsLn}, c.AdminKubeconfig)
+	ids, err := server.LocalPrincipalIDs(c.stsCfg, c.STSURL)
+	if err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	return startKubeiam(ctx, server.Options{Config: cfg, Logger: logger, LocalSTS: c.sts, AWSListener: c.awsLn, PrincipalIDs: ids}, c.AdminKubeconfig)
 }
 
 func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) error {
@@ -345,4 +350,12 @@ func ResetDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// RecreateRole deletes the local STS's role roleARN and creates it again
+// with the same name (localsts.Server.RecreateRole): it gets a new unique
+// ID, so an access entry created for the old role no longer matches it, as
+// in EKS. It returns the new unique ID.
+func (c *Cluster) RecreateRole(roleARN string) (string, error) {
+	return c.sts.RecreateRole(roleARN)
 }

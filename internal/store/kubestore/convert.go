@@ -46,7 +46,7 @@ func EntryObject(e access.AccessEntry, assocs []access.AccessPolicyAssociation) 
 	obj := &v1alpha1.AccessEntry{
 		TypeMeta: typeMeta("AccessEntry"),
 		Spec: v1alpha1.AccessEntrySpec{
-			PrincipalARN: e.PrincipalARN, Type: string(e.Type), Username: e.Username,
+			PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Type: string(e.Type), Username: e.Username,
 			KubernetesGroups: append([]string(nil), e.KubernetesGroups...),
 			Tags:             e.Tags, AccessEntryARN: e.AccessEntryARN,
 			CreatedAt: formatTime(e.CreatedAt), ModifiedAt: formatTime(e.ModifiedAt),
@@ -133,6 +133,7 @@ func decodeEntry(obj *v1alpha1.AccessEntry, cluster access.ClusterConfig) (decod
 	}
 	e.ModifiedAt = modified
 	e.ClientRequestToken = spec.ClientRequestToken
+	e.PrincipalID = spec.PrincipalID
 	key, err := access.EntryKey(e.PrincipalARN)
 	if err != nil {
 		return decodedEntry{}, err

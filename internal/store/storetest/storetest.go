@@ -204,6 +204,7 @@ func testEntries(t *testing.T, open func(t *testing.T) store.Port) {
 	s := open(t)
 	const withPath = "arn:aws:iam::111122223333:role/team/Dev"
 	e := Entry(t, withPath, "developers")
+	e.PrincipalID = "AROA3EXAMPLEPRINCIPAL" // kept by every backend, and by updates
 	mustNil(t, s.CreateEntry(e))
 
 	// Every spelling of the same principal finds, and collides with, the entry.
@@ -226,7 +227,7 @@ func testEntries(t *testing.T, open func(t *testing.T) store.Port) {
 	got, err := s.GetEntry(withPath)
 	mustNil(t, err)
 	if !reflect.DeepEqual(got, upd) || got.Username != user || !reflect.DeepEqual(got.KubernetesGroups, groups) ||
-		!got.ModifiedAt.Equal(T0.Add(time.Hour)) || !got.CreatedAt.Equal(T0) {
+		!got.ModifiedAt.Equal(T0.Add(time.Hour)) || !got.CreatedAt.Equal(T0) || got.PrincipalID != e.PrincipalID {
 		t.Fatalf("after update GetEntry = %+v, want %+v", got, upd)
 	}
 	bad := []string{"system:masters"}

@@ -45,6 +45,9 @@ type Options struct {
 	SignedAt time.Time
 	// Expires is X-Amz-Expires; default 60s, as "aws eks get-token" uses.
 	Expires time.Duration
+	// ZeroExpires signs X-Amz-Expires=0, as aws-iam-authenticator releases
+	// before v0.6.28 do (its PR #753); Expires is then ignored.
+	ZeroExpires bool
 	// ExtraQuery is added to the query before signing.
 	ExtraQuery url.Values
 	// Audience selects the headers signed with ClusterID (see
@@ -69,6 +72,9 @@ func PresignURL(tb testing.TB, o Options) string {
 	}
 	if o.Expires == 0 {
 		o.Expires = 60 * time.Second
+	}
+	if o.ZeroExpires {
+		o.Expires = 0
 	}
 	q := url.Values{
 		"Action":        {"GetCallerIdentity"},
