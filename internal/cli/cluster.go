@@ -35,11 +35,7 @@ import (
 // command groups (cluster, access-entry, access-policy) share: the EKS
 // client flags, output formats and error hints.
 
-// The defaults of the access-management commands: the dev server's plain
-// HTTP AWS endpoint and cluster.
 const (
-	defaultAPIEndpoint = "http://127.0.0.1:21363"
-	defaultClusterName = "kubeiam-dev"
 	// fallbackRegion signs requests when neither --region nor the AWS
 	// config names one; kubeiam's API accepts any region of the partition.
 	fallbackRegion = "us-east-1"
@@ -61,16 +57,9 @@ type eksOptions struct {
 // addEKSFlags registers the shared flags, with defaults from the
 // environment (KUBEIAM_ENDPOINT, KUBEIAM_CLUSTER).
 func addEKSFlags(cmd *cobra.Command, s IO, o *eksOptions) {
-	endpoint, cluster := s.Getenv("KUBEIAM_ENDPOINT"), s.Getenv("KUBEIAM_CLUSTER")
-	if endpoint == "" {
-		endpoint = defaultAPIEndpoint
-	}
-	if cluster == "" {
-		cluster = defaultClusterName
-	}
 	f := cmd.PersistentFlags()
-	f.StringVar(&o.endpoint, "endpoint-url", endpoint, "kubeiam's EKS-compatible API (default from KUBEIAM_ENDPOINT)")
-	f.StringVar(&o.clusterName, "cluster-name", cluster, "cluster name (default from KUBEIAM_CLUSTER)")
+	addEndpointFlag(f, &o.endpoint, s)
+	addClusterFlag(f, &o.clusterName, s, "whose access configuration is read or changed")
 	f.StringVar(&o.profile, "profile", "", "AWS profile whose credentials sign the requests (default: the AWS default chain)")
 	f.StringVar(&o.region, "region", "", "AWS region to sign for (default: from the AWS config, else "+fallbackRegion+")")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
@@ -108,6 +97,9 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 		default:
 			return withExitCode(2, fmt.Errorf("--output %q: use table, json or yaml", o.output))
 		}
+		if err := o.validate(); err != nil {
+			return err
+		}
 		c, err := o.client(cmd.Context())
 		if err != nil {
 			return err
@@ -115,6 +107,15 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 		return run(cmd.Context(), c)
 	}
 	return cmd
+}
+
+// validate checks what every access-management call needs, before any
+// credential is loaded: usage errors exit 2.
+func (o *eksOptions) validate() error {
+	if err := requireEndpoint(o.endpoint); err != nil {
+		return err
+	}
+	return requireCluster(o.clusterName)
 }
 
 // client builds an EKS client for the endpoint, signing with the caller's

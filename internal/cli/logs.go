@@ -35,7 +35,7 @@ func newLogsCommandWithDeps(d diagDeps) *cobra.Command {
 who was granted or denied, as which username, through which mapping, and why.
 --follow keeps printing new decisions until interrupted. It is for cluster
 managers: the request is authenticated with a token for the access-management
-API generated from your AWS credentials (--cluster-id, --profile), or --token
+API generated from your AWS credentials (--cluster-name, --profile), or --token
 (one from "kubeiam token --audience api"; a kubectl token is refused).
 
 --arn matches a case-insensitive substring of the caller's ARN or canonical ARN,
