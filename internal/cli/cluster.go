@@ -382,10 +382,17 @@ does not check.`,
 	cmd.Flags().StringVar(&mode, "authentication-mode", "", "CONFIG_MAP, API_AND_CONFIG_MAP or API (required)")
 	pf := &preflightOptions{deps: awsAuthDeps{IO: s, NewClient: kube.NewClient}}
 	pf.addFlags(cmd, s)
-	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
+	// The mode is checked before any credential is loaded, as every flag is.
+	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if mode == "" {
 			return withExitCode(2, errors.New("--authentication-mode is required: API_AND_CONFIG_MAP or API"))
 		}
+		if !access.Mode(mode).Valid() {
+			return withExitCode(2, fmt.Errorf("--authentication-mode %q: want CONFIG_MAP, API_AND_CONFIG_MAP or API", mode))
+		}
+		return nil
+	}
+	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		if access.Mode(mode) == access.ModeAPI && !pf.force {
 			if err := preflightAPIMode(ctx, cmd, s.Err, c, o, pf); err != nil {
 				return err

@@ -34,10 +34,16 @@ const (
 // what says what the cluster name is used for, as in "signed into the
 // token" or "whose access entries are listed". Commands check it with
 // requireCluster before loading any credential.
+//
+// With a nil s.Getenv the flag has no default: the server's cluster is its
+// configuration, never the dev environment's.
 func addClusterFlag(fl *pflag.FlagSet, dst *string, s IO, what string) {
-	def := s.Getenv(clusterEnv)
+	def, from := "", ""
+	if s.Getenv != nil {
+		def, from = s.Getenv(clusterEnv), "default $"+clusterEnv+"; "
+	}
 	fl.StringVarP(dst, clusterFlag, clusterShorthand, def,
-		fmt.Sprintf("the cluster's name, %s (default $%s; alias --%s)", what, clusterEnv, clusterIDAlias))
+		fmt.Sprintf("the cluster's name, %s (%salias --%s)", what, from, clusterIDAlias))
 	fl.StringVar(dst, clusterIDAlias, def, "alias of --"+clusterFlag)
 	_ = fl.MarkHidden(clusterIDAlias)
 }

@@ -37,7 +37,7 @@ func (f *serverFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.devDir, "dev-dir", ".kubeiam-dev", "with --dev: where identities, certificates, the store and dev.env go")
 	fl.BoolVar(&f.reset, "reset", false, "with --dev: delete --dev-dir first and start over (new identities, new cluster)")
 	fl.StringVar(&f.awsListen, "aws-listen", "127.0.0.1:21363", "with --dev: plain-HTTP address of the local STS and the access-management API")
-	addClusterFlag(fl, &f.cfg.ClusterID, IO{Getenv: func(string) string { return "" }}, "the cluster ID that tokens must be minted for, x-k8s-aws-id (config clusterID)")
+	addClusterFlag(fl, &f.cfg.ClusterID, IO{}, "the cluster ID that tokens must be minted for, x-k8s-aws-id (config clusterID)")
 	fl.StringVar(&f.cfg.Partition, "partition", "", "AWS partition of the accepted STS endpoints (default aws)")
 	fl.StringVar(&f.cfg.Region, "region", "", "region reported in access entry ARNs (default us-east-1)")
 	fl.StringVar(&f.cfg.AccountID, "account-id", "", "account that owns the cluster (default: the creator's)")
