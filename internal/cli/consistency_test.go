@@ -95,4 +95,3 @@ func walkCommands(c *cobra.Command, visit func(*cobra.Command)) {
 		walkCommands(sub, visit)
 	}
 }
-

@@ -54,7 +54,7 @@ Kubernetes username and groups through the aws-auth ConfigMap and access entries
 Start with "kubeiam server --dev": a local STS, an embedded store and the webhooks,
 all on loopback, with a guided tour.
 
-`+exitCodesHelp,
+` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
