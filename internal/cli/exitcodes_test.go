@@ -201,7 +201,7 @@ func TestEveryCommandExitCodes(t *testing.T) {
 			ok:     c("", "aws-auth", "remove", "-f", awsAuth, "--arn", role),
 		},
 		"kubeiam aws-auth restore": {
-			usage:  c("accepts 1 arg(s)", "aws-auth", "restore", "-f", awsAuth),
+			usage:  c("kubeiam aws-auth restore BACKUP_FILE", "aws-auth", "restore", "-f", awsAuth),
 			failed: c("no-such-backup", "aws-auth", "restore", "-f", awsAuth, filepath.Join(dir, "no-such-backup.yaml")),
 			ok:     c("", "aws-auth", "restore", "-f", awsAuth, backup),
 		},
