@@ -86,6 +86,7 @@ all on loopback, with a guided tour.
 		newLabCommand(s),
 		newVersionCommand(s),
 	)
+	registerCompletions(root, s)
 	return root
 }
 
