@@ -329,7 +329,8 @@ func newClusterDescribeCommand(s IO, o *eksOptions) *cobra.Command {
 		}
 		v := toClusterView(out.Cluster)
 		return render(s.Out, o.output, v, func(w io.Writer) {
-			fmt.Fprintln(w, "NAME\tSTATUS\tAUTHENTICATION MODE\tBOOTSTRAP CREATOR ADMIN\tCREATED")
+			// One word per header, so that each reads as the one column it is.
+			fmt.Fprintln(w, "NAME\tSTATUS\tAUTHENTICATION_MODE\tBOOTSTRAP_CREATOR_ADMIN\tCREATED")
 			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", v.Name, v.Status, v.AuthenticationMode, v.BootstrapClusterCreatorAdminPermissions, v.CreatedAt)
 		})
 	})
@@ -408,7 +409,7 @@ does not check.`,
 			v = updateView{ID: aws.ToString(u.Id), Status: string(u.Status), Type: string(u.Type), AuthenticationMode: mode, CreatedAt: formatTime(u.CreatedAt)}
 		}
 		return render(s.Out, o.output, v, func(w io.Writer) {
-			fmt.Fprintln(w, "UPDATE ID\tTYPE\tSTATUS\tAUTHENTICATION MODE")
+			fmt.Fprintln(w, "UPDATE_ID\tTYPE\tSTATUS\tAUTHENTICATION_MODE")
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v.ID, v.Type, v.Status, v.AuthenticationMode)
 		})
 	})
