@@ -532,42 +532,6 @@ func printAWSAuthRows(w io.Writer, format string, rows []awsAuthRow) error {
 	return tw.Flush()
 }
 
-func awsAuthValidateCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
-	return &cobra.Command{Use: "validate", Short: "Check aws-auth as the authenticator would; exit 1 on errors (for CI)", RunE: func(cmd *cobra.Command, _ []string) error {
-		t, err := newAWSAuthTarget(d, o)
-		if err != nil {
-			return err
-		}
-		data, exists, err := t.read(cmd.Context())
-		if err != nil {
-			return err
-		}
-		if !exists {
-			if o.file != "" {
-				return withExitCode(1, fmt.Errorf("%s does not exist", t))
-			}
-			fmt.Fprintf(d.Out, "%s does not exist: no mappings, nothing to validate\n", t)
-			return nil
-		}
-		_, ps, err := awsauth.Parse(data)
-		var pe *awsauth.ParseError
-		if errors.As(err, &pe) {
-			return withExitCode(1, fmt.Errorf("%s: %s", t, awsAuthParseError(pe)))
-		} else if err != nil {
-			return withExitCode(1, err)
-		}
-		for _, p := range ps {
-			fmt.Fprintln(d.Out, awsAuthProblem(t.String(), p))
-		}
-		errs, warns := len(ps.Errors()), len(ps.Warnings())
-		if errs > 0 {
-			return withExitCode(1, fmt.Errorf("%s: %d %s, %d %s: the authenticator rejects the whole document; fix the errors above", t, errs, awsAuthPlural(errs, "error"), warns, awsAuthPlural(warns, "warning")))
-		}
-		fmt.Fprintf(d.Out, "%s: valid (%d %s)\n", t, warns, awsAuthPlural(warns, "warning"))
-		return nil
-	}}
-}
-
 // awsAuthProblem writes a problem as "NAME: mapRoles line 7: error code: message".
 func awsAuthProblem(name string, p awsauth.Problem) string {
 	where := p.Key
