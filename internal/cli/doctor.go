@@ -191,8 +191,16 @@ func (doc *doctor) kubeconfig(context.Context) step {
 		return doc.withoutKubeconfig(rules)
 	}
 	kctx, ok := raw.Contexts[ctxName]
-	if ctxName == "" || !ok {
-		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, strings.Join(rules.Precedence, ":")+rules.ExplicitPath),
+	where := strings.Join(rules.Precedence, ":") + rules.ExplicitPath
+	switch {
+	case ctxName == "" && len(raw.Contexts) == 0:
+		return fail(name, "no kubeconfig with a context in "+where,
+			"pass --cluster-name to check \"kubeiam token\" without a kubeconfig, or write one: kubectl config set-context")
+	case ctxName == "":
+		return fail(name, "the kubeconfig has no current context ("+where+")",
+			"kubectl config get-contexts; kubectl config use-context NAME, or pass --context")
+	case !ok:
+		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, where),
 			"kubectl config get-contexts; kubectl config use-context NAME")
 	}
 	user, ok := raw.AuthInfos[kctx.AuthInfo]

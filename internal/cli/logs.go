@@ -137,9 +137,18 @@ func (p *logPrinter) print(r decisionlog.Record) error {
 	if r.Decision == decisionlog.Granted {
 		reason = strings.Join(r.Policies, ",")
 	}
-	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
-		orDash(r.ARN), orDash(r.Username), orDash(r.Source), orDash(r.Code), orDash(reason))
-	return err
+	if _, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
+		orDash(r.ARN), orDash(r.Username), orDash(r.Source), orDash(r.Code), orDash(reason)); err != nil {
+		return err
+	}
+	// Each note on a line of its own under its decision, never run
+	// together with the next: a note is a sentence, often with commas.
+	for _, n := range r.Notes {
+		if _, err := fmt.Fprintf(p.tw, "\t  note: %s\n", n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *logPrinter) flush() error {
