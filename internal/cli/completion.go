@@ -39,8 +39,8 @@ func registerCompletions(root *cobra.Command, s IO) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for name, values := range completedFlags {
-			if c.LocalFlags().Lookup(name) == nil {
-				continue
+			if c.LocalFlags().Lookup(name) == nil || (name == "type" && !strings.Contains(c.CommandPath(), "access-entry")) {
+				continue // --type is an access entry's type only there
 			}
 			// A flag inherited by subcommands is registered once, on the
 			// command that defines it; cobra refuses a second registration.
