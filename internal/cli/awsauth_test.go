@@ -193,9 +193,9 @@ func TestAWSAuthValidate(t *testing.T) {
 	// Issue 10 item 8: a duplicate key is refused with its line, and a
 	// template some session can expand into system: is an error.
 	dup := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: '[]'\nmapUsers: '[]'\nmapRoles: '[]'\n")
-	_, stderr, code = runAWSAuth(t, nil, "validate", "-f", dup)
-	if code != 1 || !strings.Contains(stderr, `line 3: key "mapRoles" given twice (first on line 1)`) {
-		t.Errorf("duplicate key: exit %d: %s", code, stderr)
+	out, stderr, code = runAWSAuth(t, nil, "validate", "-f", dup)
+	if code != 1 || out != dup+`:3: error yaml: key "mapRoles" given twice (first on line 1); keep one`+"\n" || !strings.Contains(stderr, "1 error") {
+		t.Errorf("duplicate key: exit %d: stdout %q, stderr %q", code, out, stderr)
 	}
 	tmpl := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Dev\n    username: dev\n    groups: ['system:{{SessionName}}']\n")
 	out, _, code = runAWSAuth(t, nil, "validate", "-f", tmpl)

@@ -3,10 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubeiam/kubeiam/internal/awsauth"
+	"github.com/kubeiam/kubeiam/internal/awsauthedit"
 )
 
 // awsAuthValidateCommand is "kubeiam aws-auth validate". Every problem, a
@@ -25,6 +28,11 @@ func awsAuthValidateCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 			return err
 		}
 		data, exists, err := t.read(cmd.Context())
+		if errors.Is(err, awsauthedit.ErrFileFormat) {
+			// A file YAML cannot read is one more problem, in their format.
+			fmt.Fprintln(d.Out, fileFormatProblem(t.String(), err))
+			return withExitCode(1, fmt.Errorf("%s: 1 error: the authenticator rejects the whole document; fix the error above", t))
+		}
 		if err != nil {
 			return err
 		}
@@ -84,4 +92,22 @@ func (l problemLocator) problem(key string, line, index int, sev awsauth.Severit
 		where += fmt.Sprintf(" entry %d", index)
 	}
 	return fmt.Sprintf("%s: %s: %s %s: %s", l.name, where, sev, code, msg)
+}
+
+// fileLineMessage finds the file line in a YAML or format error's text
+// ("yaml: line 2: did not find expected key", "line 3: key ... given twice").
+var fileLineMessage = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// fileFormatProblem writes an error reading the whole file as a problem:
+// "FILE:LINE: error yaml: MESSAGE", or "FILE: error yaml: MESSAGE" when the
+// error names no line.
+func fileFormatProblem(name string, err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, awsauthedit.ErrFileFormat.Error()+": "); i >= 0 {
+		msg = msg[i+len(awsauthedit.ErrFileFormat.Error())+2:]
+	}
+	if m := fileLineMessage.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s: error yaml: %s", name, m[1], m[2])
+	}
+	return fmt.Sprintf("%s: error yaml: %s", name, msg)
 }
