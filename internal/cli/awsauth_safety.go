@@ -35,8 +35,13 @@ func (r *awsAuthRetry) register(f *pflag.FlagSet) {
 
 // backoffFor checks the settings (a usage error, exit 2) and returns them
 // as the ConfigMap's backoff.
+//
+// The zero value, from commands that read aws-auth without these flags
+// (migrate, the pre-flight of cluster update-config), is the default.
 func (r awsAuthRetry) backoffFor() (wait.Backoff, error) {
 	switch {
+	case r == awsAuthRetry{}:
+		return kube.DefaultBackoff, nil
 	case r.maxAttempts < 1:
 		return wait.Backoff{}, withExitCode(2, fmt.Errorf("--retry-max-attempts %d: want at least 1", r.maxAttempts))
 	case r.backoff <= 0:

@@ -9,6 +9,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeiam/kubeiam/internal/kube"
 	"github.com/kubeiam/kubeiam/internal/kube/kubetest"
 )
 
@@ -66,5 +67,14 @@ func TestAWSAuthRetrySettingsApply(t *testing.T) {
 		"--username", "erin", "--groups", "devs", "--retry-max-attempts", "1")
 	if code != 1 || !strings.Contains(strings.ToLower(stderr), "conflict") && !strings.Contains(stderr, "modified") {
 		t.Errorf("one attempt against a conflicting writer: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Commands that read aws-auth without the retry flags (migrate, the
+// pre-flight of cluster update-config) get the default backoff.
+func TestAWSAuthRetryZeroValueIsTheDefault(t *testing.T) {
+	b, err := awsAuthRetry{}.backoffFor()
+	if err != nil || b != kube.DefaultBackoff {
+		t.Errorf("zero retry settings: %+v, %v; want the default backoff", b, err)
 	}
 }
