@@ -59,7 +59,7 @@ func (r Result) Unchanged() bool { return len(r.Changed) == 0 }
 func Change(data map[string]string, e Edit, g Guard) (Result, error) {
 	before, _, err := awsauth.Parse(data)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w; fix it by hand or restore a backup (kubeiam aws-auth restore -f FILE)", ErrUnparseable, err)
+		return Result{}, fmt.Errorf("%w: %w; fix it by hand or put a backup back: kubeiam aws-auth restore BACKUP_FILE (add -f FILE when it is a file)", ErrUnparseable, err)
 	}
 	after, notes, err := e.Apply(before)
 	if err != nil {

@@ -43,6 +43,10 @@ type AddRole struct {
 	// Update replaces the username and groups of an existing entry for the
 	// role instead of refusing.
 	Update bool
+	// Append adds Groups to an existing entry for the role, keeping its
+	// username and other groups, instead of refusing (keikoproj/aws-auth's
+	// --append).
+	Append bool
 }
 
 // AddUser maps an IAM user, stored as written (STS reports a user's ARN
@@ -53,6 +57,7 @@ type AddUser struct {
 	Username string
 	Groups   []string
 	Update   bool
+	Append   bool
 }
 
 // AddAccount lets every principal of an account authenticate, with its ARN
@@ -74,6 +79,7 @@ type AddSSO struct {
 	Username  string
 	Groups    []string
 	Update    bool
+	Append    bool
 }
 
 // Remove deletes every mapRoles and mapUsers entry whose ARN names the same
@@ -81,6 +87,8 @@ type AddSSO struct {
 // case-insensitively, a session as its role), or only those with Username
 // when it is set. An ARN that is a 12-digit account ID removes it from
 // mapAccounts. PermissionSet with Account removes sso entries instead.
+// Username alone removes every mapRoles and mapUsers entry with that
+// username (keikoproj/aws-auth's remove-by-username).
 type Remove struct {
 	ARN           string
 	Username      string
@@ -90,6 +98,9 @@ type Remove struct {
 
 // Apply implements Edit.
 func (e AddRole) Apply(doc *awsauth.Document) (*awsauth.Document, []string, error) {
+	if err := checkAppend(e.Update, e.Append, e.Groups); err != nil {
+		return nil, nil, err
+	}
 	p, err := arn.Parse(e.ARN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: --arn: %v", ErrInvalidInput, err)
@@ -121,8 +132,14 @@ func (e AddRole) Apply(doc *awsauth.Document) (*awsauth.Document, []string, erro
 		if r.SSO != nil || !sameARN(r.RoleARN, stored) {
 			continue
 		}
+		if e.Append {
+			if out.Roles[i], err = appendGroups(r, e.Username, e.Groups); err != nil {
+				return nil, nil, err
+			}
+			return out, nil, nil
+		}
 		if !e.Update {
-			return nil, nil, fmt.Errorf("%w: %s[%d] already maps %s (as %s); pass --update to replace its username and groups", ErrExists, awsauth.KeyMapRoles, i, stored, r.RoleARN)
+			return nil, nil, fmt.Errorf("%w: %s[%d] already maps %s (as %s); pass --update to replace its username and groups, or --append to add groups", ErrExists, awsauth.KeyMapRoles, i, stored, r.RoleARN)
 		}
 		out.Roles[i] = m
 		return out, notes, nil
@@ -133,6 +150,9 @@ func (e AddRole) Apply(doc *awsauth.Document) (*awsauth.Document, []string, erro
 
 // Apply implements Edit.
 func (e AddUser) Apply(doc *awsauth.Document) (*awsauth.Document, []string, error) {
+	if err := checkAppend(e.Update, e.Append, e.Groups); err != nil {
+		return nil, nil, err
+	}
 	p, err := arn.Parse(e.ARN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: --arn: %v", ErrInvalidInput, err)
@@ -156,8 +176,16 @@ func (e AddUser) Apply(doc *awsauth.Document) (*awsauth.Document, []string, erro
 		if !sameARN(u.UserARN, e.ARN) {
 			continue
 		}
+		if e.Append {
+			r, err := appendGroups(awsauth.RoleMapping{Username: u.Username, Groups: u.Groups}, e.Username, e.Groups)
+			if err != nil {
+				return nil, nil, err
+			}
+			out.Users[i].Groups = r.Groups
+			return out, nil, nil
+		}
 		if !e.Update {
-			return nil, nil, fmt.Errorf("%w: %s[%d] already maps %s; pass --update to replace its username and groups", ErrExists, awsauth.KeyMapUsers, i, u.UserARN)
+			return nil, nil, fmt.Errorf("%w: %s[%d] already maps %s; pass --update to replace its username and groups, or --append to add groups", ErrExists, awsauth.KeyMapUsers, i, u.UserARN)
 		}
 		out.Users[i] = m
 		return out, notes, nil
@@ -185,8 +213,11 @@ func (e AddAccount) Apply(doc *awsauth.Document) (*awsauth.Document, []string, e
 
 // Apply implements Edit.
 func (e AddSSO) Apply(doc *awsauth.Document) (*awsauth.Document, []string, error) {
+	if err := checkAppend(e.Update, e.Append, e.Groups); err != nil {
+		return nil, nil, err
+	}
 	s := &awsauth.SSOMapping{PermissionSetName: e.PermissionSet, AccountID: e.Account, Partition: e.Partition}
-	if e.Username == "" {
+	if e.Username == "" && !e.Append {
 		return nil, nil, fmt.Errorf("%w: --username is required for a permission set, e.g. --username '%s:{{SessionName}}'", ErrInvalidInput, strings.ToLower(e.PermissionSet))
 	}
 	m := awsauth.RoleMapping{SSO: s, Username: e.Username, Groups: slices.Clone(e.Groups)}
@@ -195,13 +226,23 @@ func (e AddSSO) Apply(doc *awsauth.Document) (*awsauth.Document, []string, error
 			return nil, nil, fmt.Errorf("%w: %s", ErrInvalidInput, p.Message)
 		}
 	}
+	if e.Username == "" {
+		return nil, nil, fmt.Errorf("%w: --username is required for a permission set, e.g. --username '%s:{{SessionName}}'", ErrInvalidInput, strings.ToLower(e.PermissionSet))
+	}
 	out := clone(doc)
 	for i, r := range out.Roles {
 		if r.SSO == nil || !sameSSO(r.SSO, s) {
 			continue
 		}
+		if e.Append {
+			var err error
+			if out.Roles[i], err = appendGroups(r, e.Username, e.Groups); err != nil {
+				return nil, nil, err
+			}
+			return out, nil, nil
+		}
 		if !e.Update {
-			return nil, nil, fmt.Errorf("%w: %s[%d] already maps permission set %s in account %s; pass --update to replace its username and groups", ErrExists, awsauth.KeyMapRoles, i, r.SSO.PermissionSetName, s.AccountID)
+			return nil, nil, fmt.Errorf("%w: %s[%d] already maps permission set %s in account %s; pass --update to replace its username and groups, or --append to add groups", ErrExists, awsauth.KeyMapRoles, i, r.SSO.PermissionSetName, s.AccountID)
 		}
 		out.Roles[i] = m
 		return out, nil, nil
@@ -238,11 +279,23 @@ func (e Remove) Apply(doc *awsauth.Document) (*awsauth.Document, []string, error
 			removed += count(hit)
 			return hit
 		})
+	case e.Username != "":
+		out.Roles = slices.DeleteFunc(out.Roles, func(r awsauth.RoleMapping) bool {
+			removed += count(r.Username == e.Username)
+			return r.Username == e.Username
+		})
+		out.Users = slices.DeleteFunc(out.Users, func(u awsauth.UserMapping) bool {
+			removed += count(u.Username == e.Username)
+			return u.Username == e.Username
+		})
 	default:
-		return nil, nil, fmt.Errorf("%w: say what to remove: --arn ARN, --arn ACCOUNT_ID, or --permission-set NAME --account ID", ErrInvalidInput)
+		return nil, nil, fmt.Errorf("%w: say what to remove: --arn ARN, --arn ACCOUNT_ID, --permission-set NAME --account ID, or --username NAME", ErrInvalidInput)
 	}
 	if removed == 0 {
 		what := e.ARN
+		if what == "" {
+			what = "any principal"
+		}
 		if e.PermissionSet != "" {
 			what = "permission set " + e.PermissionSet + " in account " + e.Account
 		}

@@ -96,8 +96,11 @@ func runAccess(t *testing.T, endpoint string, build func(IO) *cobra.Command, arg
 	var out, errOut bytes.Buffer
 	s := IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Now: time.Now,
 		Getenv: func(k string) string {
-			if k == "KUBEIAM_ENDPOINT" {
+			switch k {
+			case "KUBEIAM_ENDPOINT":
 				return endpoint
+			case "KUBEIAM_CLUSTER":
+				return "kubeiam-dev"
 			}
 			return ""
 		}}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,6 +27,7 @@ type awsAuthOptions struct {
 	file, kubeconfig, context, namespace, name string
 	dryRun, force                              bool
 	backupDir, creatorARN                      string
+	retry                                      awsAuthRetry
 }
 
 // awsAuthDeps is what "kubeiam aws-auth" needs beyond IO; tests replace it.
@@ -56,8 +56,8 @@ Changes are safe to make while others make theirs: the ConfigMap is read,
 changed and written conditioned on its resourceVersion, and read again on a
 conflict. Only the data keys whose entries change are rewritten; the other keys,
 labels and annotations stay as they are. Before a live write the previous
-ConfigMap is saved to ./aws-auth-backup-TIMESTAMP.yaml (--backup-dir); "kubeiam
-aws-auth restore FILE" puts it back. A change is refused (unless --force) when
+ConfigMap is saved to a new file ./aws-auth-backup-TIMESTAMP[-N].yaml (--backup-dir),
+never overwriting another's; "kubeiam aws-auth restore BACKUP_FILE" puts it back. A change is refused (unless --force) when
 the result would not parse — the authenticator rejects the whole ConfigMap then —
 or when it removes the last system:masters mapping other than the cluster
 creator's (--creator-arn).
@@ -85,6 +85,7 @@ write.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff of a change and write nothing")
 	f.BoolVar(&o.force, "force", false, "make a change even if it removes the last administrator or leaves entries the authenticator rejects")
 	f.StringVar(&o.backupDir, "backup-dir", ".", "directory for the backup written before a live change")
+	o.retry.register(f)
 	f.StringVar(&o.creatorARN, "creator-arn", "", "the cluster creator, whose own system:masters entry does not count as the last administrator")
 	cmd.AddCommand(
 		awsAuthGetCommand(d, o), awsAuthValidateCommand(d, o),
@@ -105,7 +106,7 @@ write.`,
 type awsAuthAddFlags struct {
 	arn, username, permissionSet, account, partition string
 	groups                                           []string
-	update                                           bool
+	update, append                                   bool
 }
 
 func awsAuthAddCommand(d awsAuthDeps, o *awsAuthOptions, use string) *cobra.Command {
@@ -119,15 +120,16 @@ func awsAuthAddCommand(d awsAuthDeps, o *awsAuthOptions, use string) *cobra.Comm
 		var e awsauthedit.Edit
 		switch use {
 		case "add-role":
-			e = awsauthedit.AddRole{ARN: a.arn, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update}
+			e = awsauthedit.AddRole{ARN: a.arn, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update, Append: a.append}
 		case "add-user":
-			e = awsauthedit.AddUser{ARN: a.arn, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update}
+			e = awsauthedit.AddUser{ARN: a.arn, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update, Append: a.append}
 		default:
-			e = awsauthedit.AddSSO{PermissionSet: a.permissionSet, Account: a.account, Partition: a.partition, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update}
+			e = awsauthedit.AddSSO{PermissionSet: a.permissionSet, Account: a.account, Partition: a.partition, Username: a.username, Groups: awsAuthGroups(a.groups), Update: a.update, Append: a.append}
 		}
 		if use != "add-sso" && a.arn == "" {
 			return withExitCode(2, errors.New("--arn is required"))
 		}
+		warnNoGroups(d.IO, awsAuthGroups(a.groups), a.append)
 		return runAWSAuthChange(cmd.Context(), d, o, e)
 	}}
 	f := cmd.Flags()
@@ -141,6 +143,7 @@ func awsAuthAddCommand(d awsAuthDeps, o *awsAuthOptions, use string) *cobra.Comm
 	f.StringVar(&a.username, "username", "", "Kubernetes username (a template); default the username access entries give")
 	f.StringSliceVar(&a.groups, "groups", nil, "Kubernetes groups, comma-separated; repeatable")
 	f.BoolVar(&a.update, "update", false, "replace the username and groups of an existing entry for the principal")
+	f.BoolVar(&a.append, "append", false, "add --groups to an existing entry for the principal, keeping its username and other groups")
 	return cmd
 }
 
@@ -191,7 +194,7 @@ func awsAuthRemoveCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 	}}
 	f := cmd.Flags()
 	f.StringVar(&r.ARN, "arn", "", "remove every entry for this ARN (matched as the authenticator does), or this account ID from mapAccounts")
-	f.StringVar(&r.Username, "username", "", "remove only the entries with this username")
+	f.StringVar(&r.Username, "username", "", "with --arn or --permission-set: remove only the entries with this username; alone: remove every entry with this username")
 	f.StringVar(&r.PermissionSet, "permission-set", "", "remove the sso entries of this permission set (with --account)")
 	f.StringVar(&r.Account, "account", "", "the permission set's account")
 	return cmd
@@ -211,7 +214,7 @@ func awsAuthRestoreCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 			return awsauthedit.Restore(data, saved.Data(), o.guard())
 		})
 	}}
-	cmd.Args = cobra.ExactArgs(1)
+	cmd.Args = restoreArgs
 	return cmd
 }
 
@@ -315,6 +318,10 @@ func newAWSAuthTarget(d awsAuthDeps, o *awsAuthOptions) (awsAuthTarget, error) {
 	if o.file != "" {
 		return &awsAuthFileTarget{path: o.file, namespace: o.namespace, name: o.name}, nil
 	}
+	backoff, err := o.retry.backoffFor()
+	if err != nil {
+		return nil, err
+	}
 	client, err := d.NewClient(kube.ClientOptions{Kubeconfig: o.kubeconfig, Context: o.context, Getenv: d.Getenv})
 	if err != nil {
 		return nil, fmt.Errorf("%w\nto work on a file instead, pass -f aws-auth.yaml", err)
@@ -323,7 +330,9 @@ func newAWSAuthTarget(d awsAuthDeps, o *awsAuthOptions) (awsAuthTarget, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &awsAuthLiveTarget{cm: kube.NewConfigMap(client, o.namespace, o.name), dir: o.backupDir, now: now}, nil
+	cm := kube.NewConfigMap(client, o.namespace, o.name)
+	cm.Backoff = backoff
+	return &awsAuthLiveTarget{cm: cm, dir: o.backupDir, now: now}, nil
 }
 
 // awsAuthFileTarget is an aws-auth file. GitOps keeps its history, so no backup
@@ -397,7 +406,7 @@ func (l *awsAuthLiveTarget) read(ctx context.Context) (map[string]string, bool, 
 // attempt, so that the backup on disk is always of the version the write
 // replaced, even after conflicts.
 func (l *awsAuthLiveTarget) change(ctx context.Context, mutate func(map[string]string) (map[string]string, error)) error {
-	path := filepath.Join(l.dir, "aws-auth-backup-"+l.now().UTC().Format("20060102T150405Z")+".yaml")
+	now := l.now()
 	_, err := l.cm.Update(ctx, func(s kube.Snapshot) (map[string]string, error) {
 		data, err := mutate(s.Data)
 		if err != nil || !s.Exists {
@@ -407,10 +416,16 @@ func (l *awsAuthLiveTarget) change(ctx context.Context, mutate func(map[string]s
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, b, 0o600); err != nil {
+		// A retry after a conflict rewrites its own backup with the version
+		// it now replaces; a new change never touches another's.
+		if l.backup != "" {
+			err = os.WriteFile(l.backup, b, 0o600)
+		} else {
+			l.backup, err = createBackup(l.dir, now, b)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("write backup (choose another directory with --backup-dir): %w", err)
 		}
-		l.backup = path
 		return data, nil
 	})
 	return err
@@ -515,42 +530,6 @@ func printAWSAuthRows(w io.Writer, format string, rows []awsAuthRow) error {
 		fmt.Fprintf(tw, "%s[%d]\t%s\t%s\t%s\t%s\n", r.Source, r.Index, r.CanonicalARN, r.Username, groups, problems)
 	}
 	return tw.Flush()
-}
-
-func awsAuthValidateCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
-	return &cobra.Command{Use: "validate", Short: "Check aws-auth as the authenticator would; exit 1 on errors (for CI)", RunE: func(cmd *cobra.Command, _ []string) error {
-		t, err := newAWSAuthTarget(d, o)
-		if err != nil {
-			return err
-		}
-		data, exists, err := t.read(cmd.Context())
-		if err != nil {
-			return err
-		}
-		if !exists {
-			if o.file != "" {
-				return withExitCode(1, fmt.Errorf("%s does not exist", t))
-			}
-			fmt.Fprintf(d.Out, "%s does not exist: no mappings, nothing to validate\n", t)
-			return nil
-		}
-		_, ps, err := awsauth.Parse(data)
-		var pe *awsauth.ParseError
-		if errors.As(err, &pe) {
-			return withExitCode(1, fmt.Errorf("%s: %s", t, awsAuthParseError(pe)))
-		} else if err != nil {
-			return withExitCode(1, err)
-		}
-		for _, p := range ps {
-			fmt.Fprintln(d.Out, awsAuthProblem(t.String(), p))
-		}
-		errs, warns := len(ps.Errors()), len(ps.Warnings())
-		if errs > 0 {
-			return withExitCode(1, fmt.Errorf("%s: %d %s, %d %s: the authenticator rejects the whole document; fix the errors above", t, errs, awsAuthPlural(errs, "error"), warns, awsAuthPlural(warns, "warning")))
-		}
-		fmt.Fprintf(d.Out, "%s: valid (%d %s)\n", t, warns, awsAuthPlural(warns, "warning"))
-		return nil
-	}}
 }
 
 // awsAuthProblem writes a problem as "NAME: mapRoles line 7: error code: message".

@@ -184,20 +184,23 @@ func TestAWSAuthValidate(t *testing.T) {
 	golden(t, "awsauth/"+"validate-errors.golden", out)
 
 	syntax := awsAuthTempFile(t, "aws-auth.yaml", "mapUsers: |\n  - userarn: x\n    groups: [a\n")
-	_, stderr, code = runAWSAuth(t, nil, "validate", "-f", syntax)
-	if code != 1 || !strings.Contains(stderr, "aws-auth.yaml: mapUsers line ") {
-		t.Errorf("exit %d: %s", code, stderr)
+	// A YAML error comes in the problems' format, on their stream, at
+	// its file line.
+	out, stderr, code = runAWSAuth(t, nil, "validate", "-f", syntax)
+	if code != 1 || !strings.HasPrefix(out, syntax+":3: mapUsers: error yaml: ") || !strings.Contains(stderr, "1 error") {
+		t.Errorf("exit %d: stdout %q, stderr %q", code, out, stderr)
 	}
 	// Issue 10 item 8: a duplicate key is refused with its line, and a
 	// template some session can expand into system: is an error.
 	dup := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: '[]'\nmapUsers: '[]'\nmapRoles: '[]'\n")
-	_, stderr, code = runAWSAuth(t, nil, "validate", "-f", dup)
-	if code != 1 || !strings.Contains(stderr, `line 3: key "mapRoles" given twice (first on line 1)`) {
-		t.Errorf("duplicate key: exit %d: %s", code, stderr)
+	out, stderr, code = runAWSAuth(t, nil, "validate", "-f", dup)
+	if code != 1 || out != dup+`:3: error yaml: key "mapRoles" given twice (first on line 1); keep one`+"\n" || !strings.Contains(stderr, "1 error") {
+		t.Errorf("duplicate key: exit %d: stdout %q, stderr %q", code, out, stderr)
 	}
 	tmpl := awsAuthTempFile(t, "aws-auth.yaml", "mapRoles: |\n  - rolearn: arn:aws:iam::111122223333:role/Dev\n    username: dev\n    groups: ['system:{{SessionName}}']\n")
 	out, _, code = runAWSAuth(t, nil, "validate", "-f", tmpl)
-	if code != 1 || !strings.Contains(out, "mapRoles line 3: error reserved-template:") {
+	// Line 3 of mapRoles is line 4 of the file.
+	if code != 1 || !strings.Contains(out, tmpl+":4: mapRoles: error reserved-template:") {
 		t.Errorf("reserved template: exit %d: %s", code, out)
 	}
 	good := awsAuthTempFile(t, "aws-auth.yaml", awsAuthFile)

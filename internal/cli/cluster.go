@@ -35,11 +35,7 @@ import (
 // command groups (cluster, access-entry, access-policy) share: the EKS
 // client flags, output formats and error hints.
 
-// The defaults of the access-management commands: the dev server's plain
-// HTTP AWS endpoint and cluster.
 const (
-	defaultAPIEndpoint = "http://127.0.0.1:21363"
-	defaultClusterName = "kubeiam-dev"
 	// fallbackRegion signs requests when neither --region nor the AWS
 	// config names one; kubeiam's API accepts any region of the partition.
 	fallbackRegion = "us-east-1"
@@ -61,16 +57,9 @@ type eksOptions struct {
 // addEKSFlags registers the shared flags, with defaults from the
 // environment (KUBEIAM_ENDPOINT, KUBEIAM_CLUSTER).
 func addEKSFlags(cmd *cobra.Command, s IO, o *eksOptions) {
-	endpoint, cluster := s.Getenv("KUBEIAM_ENDPOINT"), s.Getenv("KUBEIAM_CLUSTER")
-	if endpoint == "" {
-		endpoint = defaultAPIEndpoint
-	}
-	if cluster == "" {
-		cluster = defaultClusterName
-	}
 	f := cmd.PersistentFlags()
-	f.StringVar(&o.endpoint, "endpoint-url", endpoint, "kubeiam's EKS-compatible API (default from KUBEIAM_ENDPOINT)")
-	f.StringVar(&o.clusterName, "cluster-name", cluster, "cluster name (default from KUBEIAM_CLUSTER)")
+	addEndpointFlag(f, &o.endpoint, s)
+	addClusterFlag(f, &o.clusterName, s, "whose access configuration is read or changed")
 	f.StringVar(&o.profile, "profile", "", "AWS profile whose credentials sign the requests (default: the AWS default chain)")
 	f.StringVar(&o.region, "region", "", "AWS region to sign for (default: from the AWS config, else "+fallbackRegion+")")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
@@ -108,6 +97,9 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 		default:
 			return withExitCode(2, fmt.Errorf("--output %q: use table, json or yaml", o.output))
 		}
+		if err := o.validate(); err != nil {
+			return err
+		}
 		c, err := o.client(cmd.Context())
 		if err != nil {
 			return err
@@ -115,6 +107,15 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 		return run(cmd.Context(), c)
 	}
 	return cmd
+}
+
+// validate checks what every access-management call needs, before any
+// credential is loaded: usage errors exit 2.
+func (o *eksOptions) validate() error {
+	if err := requireEndpoint(o.endpoint); err != nil {
+		return err
+	}
+	return requireCluster(o.clusterName)
 }
 
 // client builds an EKS client for the endpoint, signing with the caller's
@@ -328,7 +329,8 @@ func newClusterDescribeCommand(s IO, o *eksOptions) *cobra.Command {
 		}
 		v := toClusterView(out.Cluster)
 		return render(s.Out, o.output, v, func(w io.Writer) {
-			fmt.Fprintln(w, "NAME\tSTATUS\tAUTHENTICATION MODE\tBOOTSTRAP CREATOR ADMIN\tCREATED")
+			// One word per header, so that each reads as the one column it is.
+			fmt.Fprintln(w, "NAME\tSTATUS\tAUTHENTICATION_MODE\tBOOTSTRAP_CREATOR_ADMIN\tCREATED")
 			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", v.Name, v.Status, v.AuthenticationMode, v.BootstrapClusterCreatorAdminPermissions, v.CreatedAt)
 		})
 	})
@@ -381,10 +383,17 @@ does not check.`,
 	cmd.Flags().StringVar(&mode, "authentication-mode", "", "CONFIG_MAP, API_AND_CONFIG_MAP or API (required)")
 	pf := &preflightOptions{deps: awsAuthDeps{IO: s, NewClient: kube.NewClient}}
 	pf.addFlags(cmd, s)
-	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
+	// The mode is checked before any credential is loaded, as every flag is.
+	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if mode == "" {
 			return withExitCode(2, errors.New("--authentication-mode is required: API_AND_CONFIG_MAP or API"))
 		}
+		if !access.Mode(mode).Valid() {
+			return withExitCode(2, fmt.Errorf("--authentication-mode %q: want CONFIG_MAP, API_AND_CONFIG_MAP or API", mode))
+		}
+		return nil
+	}
+	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		if access.Mode(mode) == access.ModeAPI && !pf.force {
 			if err := preflightAPIMode(ctx, cmd, s.Err, c, o, pf); err != nil {
 				return err
@@ -400,7 +409,7 @@ does not check.`,
 			v = updateView{ID: aws.ToString(u.Id), Status: string(u.Status), Type: string(u.Type), AuthenticationMode: mode, CreatedAt: formatTime(u.CreatedAt)}
 		}
 		return render(s.Out, o.output, v, func(w io.Writer) {
-			fmt.Fprintln(w, "UPDATE ID\tTYPE\tSTATUS\tAUTHENTICATION MODE")
+			fmt.Fprintln(w, "UPDATE_ID\tTYPE\tSTATUS\tAUTHENTICATION_MODE")
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v.ID, v.Type, v.Status, v.AuthenticationMode)
 		})
 	})

@@ -59,6 +59,9 @@ func newConsoleCommand(s IO) *cobra.Command {
   AWS_PROFILE=creator kubeiam console --aws-auth .kubeiam-dev/aws-auth.yaml --open`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.eks.validate(); err != nil {
+				return err
+			}
 			b := &consoleBackend{d: d, wc: wc, f: &f}
 			b.eks = func(ctx context.Context) (*eks.Client, error) { return wc.eks(ctx, &f.eks) }
 			return runConsole(cmd.Context(), s, f, b)

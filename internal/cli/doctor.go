@@ -86,21 +86,21 @@ this machine, one link at a time, and stops at the first broken one with its fix
   server         the kubeiam server's verdict on the token (--server, default $KUBEIAM_WEBHOOK);
                  when it does not map you, which of your other profiles it accepts
 
-A token minted for a cluster ID other than the server's (--cluster-id, default
+A token minted for a cluster ID other than the server's (--cluster-name, default
 $KUBEIAM_CLUSTER) is reported as WRONG_CLUSTER_ID with the kubectl command that
 fixes the kubeconfig. A wrong identity is fixed in the client (profile, role,
 kubeconfig), never by giving the wrong identity access.
 
 Exit status: 0 every link holds, 1 a link is broken, 2 bad usage.`,
 		Example: `  kubeiam doctor
-  kubeiam doctor --context prod --cluster-id prod --server https://kubeiam.example:21362 --ca-file ca.crt`,
+  kubeiam doctor --context prod --cluster-name prod --server https://kubeiam.example:21362 --ca-file ca.crt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd.Context(), d, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context (default the current one)")
-	fl.StringVarP(&f.clusterID, "cluster-id", "i", d.io.Getenv("KUBEIAM_CLUSTER"), "the cluster ID the server expects (default $KUBEIAM_CLUSTER)")
+	addClusterFlag(fl, &f.clusterID, d.io, "the cluster ID the server expects")
 	fl.StringVar(&f.stsEndpoint, "sts-endpoint", d.io.Getenv(stsEndpointEnv), "send GetCallerIdentity and AssumeRole to this STS URL (default $"+stsEndpointEnv+")")
 	f.srv.add(cmd, d.io)
 	return cmd
@@ -191,8 +191,16 @@ func (doc *doctor) kubeconfig(context.Context) step {
 		return doc.withoutKubeconfig(rules)
 	}
 	kctx, ok := raw.Contexts[ctxName]
-	if ctxName == "" || !ok {
-		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, strings.Join(rules.Precedence, ":")+rules.ExplicitPath),
+	where := strings.Join(rules.Precedence, ":") + rules.ExplicitPath
+	switch {
+	case ctxName == "" && len(raw.Contexts) == 0:
+		return fail(name, "no kubeconfig with a context in "+where,
+			"pass --cluster-name to check \"kubeiam token\" without a kubeconfig, or write one: kubectl config set-context")
+	case ctxName == "":
+		return fail(name, "the kubeconfig has no current context ("+where+")",
+			"kubectl config get-contexts; kubectl config use-context NAME, or pass --context")
+	case !ok:
+		return fail(name, fmt.Sprintf("context %q not found in %s", ctxName, where),
 			"kubectl config get-contexts; kubectl config use-context NAME")
 	}
 	user, ok := raw.AuthInfos[kctx.AuthInfo]
@@ -467,10 +475,10 @@ func (doc *doctor) serverFix(ctx context.Context, c *diag.Client, w diag.Whoami)
 		if doc.f.clusterID != "" {
 			return doc.clusterIDFix(doc.f.clusterID)
 		}
-		return "the token names cluster ID " + doc.plugin.clusterID + "; find the server's (its --cluster-id) and run: kubeiam doctor --cluster-id ID"
+		return "the token names cluster ID " + doc.plugin.clusterID + "; find the server's (its --cluster-id) and run: kubeiam doctor --cluster-name ID"
 	case "STS_REJECTED":
 		if doc.f.clusterID == "" {
-			return "a token minted for another cluster ID fails this way: run kubeiam doctor --cluster-id ID with the server's cluster ID (its --cluster-id)"
+			return "a token minted for another cluster ID fails this way: run kubeiam doctor --cluster-name ID with the server's cluster ID (its --cluster-id)"
 		}
 		return "the credentials passed STS's check here, the token does not at the server: check that the server's --sts-endpoint and region reach the STS that knows them"
 	case "TOKEN_EXPIRED":

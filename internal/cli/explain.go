@@ -26,12 +26,12 @@ import (
 )
 
 type explainFlags struct {
-	arn                        string
-	req                        explain.Request
-	cred                       credFlags
-	srv                        diagServerFlags
-	files                      struct{ awsAuth, entries, mode, creator, rbac string }
-	clusterName, output, color string
+	arn           string
+	req           explain.Request
+	cred          credFlags
+	srv           diagServerFlags
+	files         struct{ awsAuth, entries, mode, creator, rbac string }
+	output, color string
 	// liveRBAC, kubeconfig and kubeContext: where to read RBAC from when
 	// the server leaves the request to RBAC.
 	liveRBAC                bool
@@ -51,7 +51,7 @@ default yourself (your AWS credentials, through GetCallerIdentity).
 
 Against the server (--server, default $KUBEIAM_WEBHOOK; --ca-file, default
 $KUBEIAM_CA), as a cluster manager authenticated with a token generated from
-your credentials (--cluster-id). Offline, from files, with any of:
+your credentials (--cluster-name). Offline, from files, with any of:
 
   --aws-auth FILE        the aws-auth ConfigMap: "kubectl get cm aws-auth -n kube-system -o yaml",
                          or its data alone (mapRoles, mapUsers, mapAccounts)
@@ -113,7 +113,6 @@ func newExplainCommandWithDeps(d diagDeps) *cobra.Command {
 	fl.StringVar(&f.files.mode, "mode", "", "offline: authentication mode")
 	fl.StringVar(&f.files.creator, "creator", "", "offline: cluster creator ARN")
 	fl.StringVar(&f.files.rbac, "rbac", "", "offline: RBAC objects file")
-	fl.StringVar(&f.clusterName, "cluster-name", "", "cluster name in fix commands (default --cluster-id)")
 	fl.BoolVar(&f.liveRBAC, "live-rbac", true, "against the server: read RBAC (read-only) from the kubeconfig's cluster")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for live RBAC (default $KUBECONFIG, else ~/.kube/config)")
 	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context for live RBAC (default the current one)")
@@ -227,10 +226,7 @@ func explainOffline(ctx context.Context, d diagDeps, f explainFlags) (explain.Re
 	if err != nil {
 		return explain.Report{}, withExitCode(2, err)
 	}
-	in := explain.Input{ARN: f.arn, Snapshot: snap, Request: f.request(), RBAC: parts.RBAC, ClusterName: f.clusterName}
-	if in.ClusterName == "" {
-		in.ClusterName = f.cred.clusterID
-	}
+	in := explain.Input{ARN: f.arn, Snapshot: snap, Request: f.request(), RBAC: parts.RBAC, ClusterName: f.cred.clusterID}
 	if f.arn == "" {
 		id, err := d.whoIs(ctx, f.cred)
 		if err != nil {
@@ -253,7 +249,7 @@ func explainOffline(ctx context.Context, d diagDeps, f explainFlags) (explain.Re
 func (d diagDeps) whoIs(ctx context.Context, f credFlags) (identity.Identity, error) {
 	if f.token != "" {
 		if f.clusterID == "" {
-			return identity.Identity{}, withExitCode(2, errors.New("--token offline needs --cluster-id, the cluster it was minted for"))
+			return identity.Identity{}, withExitCode(2, errors.New("--token offline needs --cluster-name, the cluster it was minted for"))
 		}
 		v, err := sts.NewVerifier(sts.VerifierConfig{ClusterID: f.clusterID, Endpoint: f.stsEndpoint, Now: d.io.Now})
 		if err != nil {

@@ -25,7 +25,7 @@ func withLiveRBAC(ctx context.Context, d diagDeps, f explainFlags, r explain.Rep
 		return r
 	}
 	if !f.liveRBAC {
-		return explain.ApplyRBAC(r, nil, "none (--live-rbac=false)", f.clusterName)
+		return explain.ApplyRBAC(r, nil, "none (--live-rbac=false)", f.cred.clusterID)
 	}
 	newClient := d.newKubeClient
 	if newClient == nil {
@@ -33,19 +33,19 @@ func withLiveRBAC(ctx context.Context, d diagDeps, f explainFlags, r explain.Rep
 	}
 	client, err := newClient(kube.ClientOptions{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Getenv: d.io.Getenv})
 	if err != nil {
-		return explain.ApplyRBAC(r, nil, "none: "+err.Error(), f.clusterName)
+		return explain.ApplyRBAC(r, nil, "none: "+err.Error(), f.cred.clusterID)
 	}
 	ctx, cancel := context.WithTimeout(ctx, liveRBACTimeout)
 	defer cancel()
 	rbac, err := readLiveRBAC(ctx, client, r.Request.Namespace)
 	if err != nil {
-		return explain.ApplyRBAC(r, nil, "none: cannot read RBAC from the cluster: "+err.Error(), f.clusterName)
+		return explain.ApplyRBAC(r, nil, "none: cannot read RBAC from the cluster: "+err.Error(), f.cred.clusterID)
 	}
 	where := "the current context"
 	if f.kubeContext != "" {
 		where = "context " + f.kubeContext
 	}
-	return explain.ApplyRBAC(r, rbac, "live (kubeconfig, "+where+")", f.clusterName)
+	return explain.ApplyRBAC(r, rbac, "live (kubeconfig, "+where+")", f.cred.clusterID)
 }
 
 // readLiveRBAC lists the cluster-wide RBAC objects, and the namespaced

@@ -50,7 +50,7 @@ valid material and rewrites the kubeconfigs. It prints the matching kube-apiserv
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDir, "state-dir", "/var/lib/kubeiam", "state directory the server will use")
-	fl.StringVar(&f.clusterName, "cluster-name", "", "the cluster's name: the cluster ID tokens are minted for (required)")
+	addClusterFlag(fl, &f.clusterName, s, "the cluster ID tokens are minted for (required)")
 	fl.StringVar(&f.serverURL, "server-url", server.DefaultServerURL, "https://HOST[:PORT] at which kube-apiserver reaches the webhooks")
 	fl.StringSliceVar(&f.hosts, "hosts", nil, "more DNS names or IP addresses for the serving certificate (comma-separated or repeated)")
 	return cmd
@@ -58,7 +58,7 @@ valid material and rewrites the kubeconfigs. It prints the matching kube-apiserv
 
 func runInit(s IO, f initFlags) error {
 	if f.clusterName == "" {
-		return withExitCode(2, fmt.Errorf("--cluster-name is required (the cluster ID that tokens are minted for)"))
+		return withExitCode(2, errNoCluster)
 	}
 	if len(f.clusterName) > 100 || strings.ContainsAny(f.clusterName, " \t\r\n") {
 		return withExitCode(2, fmt.Errorf("--cluster-name %q must be at most 100 characters without white space", f.clusterName))
@@ -84,8 +84,9 @@ kube-apiserver flags:
   --authorization-webhook-config-file=%s
   --authorization-webhook-version=v1
 
-Then start kubeiam on the same state directory:
-  kubeiam server --cluster-id %s --state-dir %s
+Then start kubeiam on the same state directory (the first start also needs the
+IAM user or role that administers the cluster):
+  kubeiam server --cluster-name %s --state-dir %s --cluster-creator-arn ARN
 `, f.clusterName, dir, st.ServerURL, st.ServerURL, st.Client.CertFile, st.AuthnKubeconfig, st.AuthzKubeconfig, f.clusterName, dir)
 	return nil
 }

@@ -72,7 +72,7 @@ func TestInitThenServer(t *testing.T) {
 	}
 	for _, want := range []string{"--authentication-token-webhook-config-file=" + filepath.Join(dir, "authn-webhook.kubeconfig"),
 		"--authorization-webhook-config-file=" + filepath.Join(dir, "authz-webhook.kubeconfig"),
-		"kubeiam server --cluster-id " + authntest.ClusterID + " --state-dir " + dir} {
+		"kubeiam server --cluster-name " + authntest.ClusterID + " --state-dir " + dir + " --cluster-creator-arn ARN"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("init output lacks %q:\n%s", want, out)
 		}

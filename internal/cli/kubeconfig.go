@@ -20,7 +20,7 @@ import (
 // kubeconfigFlags are the options of "kubeiam kubeconfig", named as "aws
 // eks update-kubeconfig" names them.
 type kubeconfigFlags struct {
-	clusterName, clusterID, server, caFile string
+	clusterName, server, caFile string
 	roleARN, profile, region               string
 	alias, userAlias, kubeconfig           string
 	command                                string
@@ -68,8 +68,7 @@ func newKubeconfigCommand(s IO) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.clusterName, "cluster-name", "", "the cluster's name, signed into its tokens (default $"+tokenplugin.ClusterEnv+")")
-	fl.StringVarP(&f.clusterID, "cluster-id", "i", "", "alias of --cluster-name")
+	addClusterFlag(fl, &f.clusterName, s, "signed into its tokens")
 	fl.StringVar(&f.server, "server", "", "the Kubernetes API server URL (default: DescribeCluster's endpoint)")
 	fl.StringVar(&f.caFile, "certificate-authority", "", "PEM file of the CA that signs the API server's certificate (default: DescribeCluster's)")
 	fl.StringVar(&f.roleARN, "role-arn", "", "the plugin assumes this IAM role")
@@ -118,17 +117,8 @@ func runKubeconfig(ctx context.Context, s IO, f kubeconfigFlags) error {
 
 // validateKubeconfigFlags checks the flags before anything is read or sent.
 func validateKubeconfigFlags(s IO, f *kubeconfigFlags) error {
-	switch {
-	case f.clusterName != "" && f.clusterID != "" && f.clusterName != f.clusterID:
-		return fmt.Errorf("--cluster-name %q and --cluster-id %q disagree; pass one", f.clusterName, f.clusterID)
-	case f.clusterName == "":
-		f.clusterName = f.clusterID
-	}
 	if f.clusterName == "" {
-		f.clusterName = s.Getenv(tokenplugin.ClusterEnv)
-	}
-	if f.clusterName == "" {
-		return fmt.Errorf("--cluster-name is required (or set %s)", tokenplugin.ClusterEnv)
+		return errNoCluster
 	}
 	if err := tokengen.ValidateClusterID(f.clusterName); err != nil {
 		return fmt.Errorf("--cluster-name: %w", err)

@@ -35,7 +35,7 @@ func newLogsCommandWithDeps(d diagDeps) *cobra.Command {
 who was granted or denied, as which username, through which mapping, and why.
 --follow keeps printing new decisions until interrupted. It is for cluster
 managers: the request is authenticated with a token for the access-management
-API generated from your AWS credentials (--cluster-id, --profile), or --token
+API generated from your AWS credentials (--cluster-name, --profile), or --token
 (one from "kubeiam token --audience api"; a kubectl token is refused).
 
 --arn matches a case-insensitive substring of the caller's ARN or canonical ARN,
@@ -137,9 +137,18 @@ func (p *logPrinter) print(r decisionlog.Record) error {
 	if r.Decision == decisionlog.Granted {
 		reason = strings.Join(r.Policies, ",")
 	}
-	_, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
-		orDash(r.ARN), orDash(r.Username), orDash(r.Source), orDash(r.Code), orDash(reason))
-	return err
+	if _, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
+		orDash(r.ARN), orDash(r.Username), orDash(r.Source), orDash(r.Code), orDash(reason)); err != nil {
+		return err
+	}
+	// Each note on a line of its own under its decision, never run
+	// together with the next: a note is a sentence, often with commas.
+	for _, n := range r.Notes {
+		if _, err := fmt.Fprintf(p.tw, "\t  note: %s\n", n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *logPrinter) flush() error {

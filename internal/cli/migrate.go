@@ -23,12 +23,6 @@ import (
 	"github.com/kubeiam/kubeiam/internal/migrate"
 )
 
-// Defaults of the access-management API flags, as "kubeiam server --dev" serves it.
-const (
-	migrateDefaultEndpoint = "http://127.0.0.1:21363"
-	migrateDefaultCluster  = "kubeiam-dev"
-)
-
 // migrateOptions are the flags of "kubeiam migrate".
 type migrateOptions struct {
 	awsAuth                            awsAuthOptions
@@ -93,8 +87,8 @@ list-associated-access-policies":
 	f.StringVar(&o.awsAuth.context, "context", "", "kubeconfig context")
 	f.StringVarP(&o.awsAuth.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the aws-auth ConfigMap")
 	f.StringVar(&o.awsAuth.name, "name", kube.DefaultName, "name of the aws-auth ConfigMap")
-	f.StringVar(&o.endpoint, "endpoint-url", "", "access-management API; default $KUBEIAM_ENDPOINT or "+migrateDefaultEndpoint)
-	f.StringVar(&o.cluster, "cluster-name", "", "cluster name; default $KUBEIAM_CLUSTER or "+migrateDefaultCluster)
+	addEndpointFlag(f, &o.endpoint, d.IO)
+	addClusterFlag(f, &o.cluster, d.IO, "whose access entries are read and created")
 	f.StringVar(&o.profile, "profile", "", "AWS profile to sign API calls with")
 	f.StringVar(&o.region, "region", "", "AWS region to sign API calls for; default from the AWS config, else us-east-1")
 	f.StringVar(&o.auth, "auth", "token", `how to authenticate to the API: "token" (a k8s-aws-v1 token minted for the API) or "sigv4"`)
@@ -120,19 +114,18 @@ func (o *migrateOptions) defaults(getenv func(string) string) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	if o.endpoint == "" {
-		if o.endpoint = getenv("KUBEIAM_ENDPOINT"); o.endpoint == "" {
-			o.endpoint = migrateDefaultEndpoint
-		}
-	}
 	if o.caFile == "" {
 		o.caFile = getenv("KUBEIAM_CA")
 	}
-	if o.cluster == "" {
-		if o.cluster = getenv("KUBEIAM_CLUSTER"); o.cluster == "" {
-			o.cluster = migrateDefaultCluster
-		}
+}
+
+// needAPI checks the flags the access-management API needs, before
+// aws-auth or any credential is read: usage errors exit 2.
+func (o *migrateOptions) needAPI() error {
+	if err := requireEndpoint(o.endpoint); err != nil {
+		return err
 	}
+	return requireCluster(o.cluster)
 }
 
 // migrateEKSClient builds the same EKS client the access-entry commands
@@ -163,6 +156,11 @@ func readAWSAuthDoc(ctx context.Context, d migrateDeps, o *migrateOptions) (*aws
 
 func runMigratePlan(ctx context.Context, d migrateDeps, o *migrateOptions) error {
 	o.defaults(d.Getenv)
+	if o.accessEntries == "" {
+		if err := o.needAPI(); err != nil {
+			return err
+		}
+	}
 	doc, err := readAWSAuthDoc(ctx, d, o)
 	if err != nil {
 		return err
@@ -298,6 +296,9 @@ func migrateAPIError(o *migrateOptions, err error) error {
 
 func runMigrateApply(ctx context.Context, d migrateDeps, o *migrateOptions) error {
 	o.defaults(d.Getenv)
+	if err := o.needAPI(); err != nil {
+		return err
+	}
 	doc, err := readAWSAuthDoc(ctx, d, o)
 	if err != nil {
 		return err

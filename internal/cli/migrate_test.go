@@ -94,7 +94,11 @@ func newMigrateAPI(t *testing.T) *migrateAPI {
 func runMigrate(t *testing.T, m *migrateAPI, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	s := IO{Out: &out, Err: &errOut, Getenv: func(string) string { return "" }, Now: time.Now}
+	env := map[string]string{}
+	if m != nil {
+		env = map[string]string{"KUBEIAM_ENDPOINT": m.url, "KUBEIAM_CLUSTER": "kubeiam-dev"}
+	}
+	s := IO{Out: &out, Err: &errOut, Getenv: func(k string) string { return env[k] }, Now: time.Now}
 	d := migrateDeps{IO: s, Sleep: func(time.Duration) {},
 		NewClient: func(kube.ClientOptions) (kubernetes.Interface, error) {
 			return nil, errors.New("no cluster in this test")
@@ -132,7 +136,7 @@ func TestMigratePlanOffline(t *testing.T) {
 	if _, stderr, code := runMigrate(t, nil, "plan", "-f", file, "--access-entries", bad); code != 2 || !strings.Contains(stderr, "describe-access-entry") {
 		t.Errorf("bad entries file: exit %d: %s", code, stderr)
 	}
-	if _, stderr, code := runMigrate(t, nil, "plan", "-f", file); code == 0 || !strings.Contains(stderr, "no API") {
+	if _, stderr, code := runMigrate(t, nil, "plan", "-f", file); code != 2 || !strings.Contains(stderr, "--endpoint-url is required") {
 		t.Errorf("no API: exit %d: %s", code, stderr)
 	}
 }

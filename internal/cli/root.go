@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,7 +52,9 @@ hands that token to "kubeiam server", which asks STS who signed it and maps the 
 Kubernetes username and groups through the aws-auth ConfigMap and access entries.
 
 Start with "kubeiam server --dev": a local STS, an embedded store and the webhooks,
-all on loopback, with a guided tour.`,
+all on loopback, with a guided tour.
+
+` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -87,6 +88,7 @@ all on loopback, with a guided tour.`,
 		newLabCommand(s),
 		newVersionCommand(s),
 	)
+	registerCompletions(root, s)
 	return root
 }
 
@@ -107,13 +109,8 @@ func execute(ctx context.Context, cmd *cobra.Command, errOut io.Writer, args []s
 		return 0
 	}
 	fmt.Fprintf(errOut, "error: %v\n", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintln(errOut, "Run 'kubeiam --help' for the list of commands.")
-		return 2
 	}
-	return 1
+	return exitCodeOf(err)
 }

@@ -17,8 +17,8 @@ import (
 // --dev is refused rather than silently ignored: someone who passes
 // --state-dir or --aws-auth-file expects it to matter.
 var devHonoured = map[string]bool{
-	"dev": true, "dev-dir": true, "aws-listen": true, "listen": true, "log-format": true, "log-level": true,
-	"cluster-id": true, "sts-endpoint": true, "sts-timeout": true, "manager": true, "authentication-mode": true,
+	"dev": true, "dev-dir": true, "reset": true, "aws-listen": true, "listen": true, "log-format": true, "log-level": true,
+	clusterFlag: true, clusterIDAlias: true, "sts-endpoint": true, "sts-timeout": true, "manager": true, "authentication-mode": true,
 }
 
 // devRefusal says why --dev refuses a flag; flags not listed get a generic
@@ -42,7 +42,7 @@ var devRefusal = map[string]string{
 }
 
 // devOnly are the flags that mean something only with --dev.
-var devOnly = []string{"dev-dir", "aws-listen"}
+var devOnly = []string{"dev-dir", "reset", "aws-listen"}
 
 // checkDevFlags refuses the flags set on fl that do not go with the mode:
 // with --dev, those dev mode does not honour; without, the dev-only ones.
@@ -73,6 +73,7 @@ func (f *serverFlags) devOptions(fl *pflag.FlagSet, o server.DevOptions) (server
 		return o, err
 	}
 	o.ClusterID = f.cfg.ClusterID
+	o.Reset = f.reset
 	o.STSEndpoint = f.cfg.STSEndpoint
 	o.Managers = f.managers
 	o.AuthenticationMode = f.cfg.AuthenticationMode

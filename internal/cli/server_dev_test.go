@@ -30,13 +30,13 @@ func runServerDev(t *testing.T, args ...string) (int, string, *server.DevOptions
 // --cluster-id, --manager and --state-dir.
 func TestServerDevHonoursItsFlags(t *testing.T) {
 	const mgr = "arn:aws:iam::111122223333:role/ops"
-	code, stderr, o := runServerDev(t, "--dev", "--dev-dir", t.TempDir(), "--cluster-id", "other",
+	code, stderr, o := runServerDev(t, "--dev", "--reset", "--dev-dir", t.TempDir(), "--cluster-name", "other",
 		"--sts-endpoint", "http://127.0.0.1:1", "--sts-timeout", "750ms", "--manager", mgr, "--authentication-mode", "API")
 	if code != 0 || o == nil {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if o.ClusterID != "other" || o.STSEndpoint != "http://127.0.0.1:1" || o.STSTimeout != 750*time.Millisecond ||
-		!slices.Equal(o.Managers, []string{mgr}) || o.AuthenticationMode != "API" {
+		!slices.Equal(o.Managers, []string{mgr}) || o.AuthenticationMode != "API" || !o.Reset {
 		t.Errorf("dev options %+v", *o)
 	}
 }
@@ -53,6 +53,7 @@ func TestServerDevRefusesFlagsItWouldIgnore(t *testing.T) {
 		{[]string{"--dev", "--sts-timeout", "soon"}, "--sts-timeout"},
 		{[]string{"--dev-dir", "d", "-i", "x"}, "--dev-dir only goes with --dev"},
 		{[]string{"--aws-listen", "127.0.0.1:0", "-i", "x"}, "--aws-listen only goes with --dev"},
+		{[]string{"--reset", "-i", "x"}, "--reset only goes with --dev"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -33,9 +33,9 @@ func TestServerConfigErrorsNameTheField(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no cluster id", []string{"server", "--state-dir", dir}, "clusterID: required"},
-		{"bad mode from file", []string{"server", "--config", cfgFile, "--state-dir", dir}, "authenticationMode: \"API_ONLY\""},
-		{"flag overrides file", []string{"server", "--config", cfgFile, "--authentication-mode", "API", "--cluster-creator-arn", "arn:aws:iam::111122223333:group/x", "--state-dir", dir}, "clusterCreatorARN:"},
+		{"no cluster id", []string{"server", "--state-dir", dir}, "clusterID (--cluster-name): required"},
+		{"bad mode from file", []string{"server", "--config", cfgFile, "--state-dir", dir}, "authenticationMode (--authentication-mode): \"API_ONLY\""},
+		{"flag overrides file", []string{"server", "--config", cfgFile, "--authentication-mode", "API", "--cluster-creator-arn", "arn:aws:iam::111122223333:group/x", "--state-dir", dir}, "clusterCreatorARN (--cluster-creator-arn):"},
 		{"unknown field in file", []string{"server", "--config", typo}, "clusterName"},
 		{"bad timeout", []string{"server", "-i", "x", "--sts-timeout", "soon"}, "--sts-timeout"},
 		{"dev with config", []string{"server", "--dev", "--config", cfgFile}, "--config does not go with --dev: dev mode configures itself"},

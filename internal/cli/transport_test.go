@@ -43,9 +43,9 @@ func TestRefusesPlainHTTPBeforeCredentials(t *testing.T) {
 		{"whoami", func() *cobra.Command { return newWhoamiCommandWithDeps(deps()) }, []string{"--server", remote, "-i", "c"}},
 		{"logs", func() *cobra.Command { return newLogsCommandWithDeps(deps()) }, []string{"--server", remote, "-i", "c"}},
 		{"explain", func() *cobra.Command { return newExplainCommandWithDeps(deps()) }, []string{"--server", remote, "-i", "c", "--arn", devARN}},
-		{"cluster describe", func() *cobra.Command { return newClusterCommand(deps().io) }, []string{"describe", "--endpoint-url", remote, "--profile", "no-such-profile"}},
-		{"access-entry list", func() *cobra.Command { return newAccessEntryCommand(deps().io) }, []string{"list", "--endpoint-url", remote, "--auth", "sigv4", "--profile", "no-such-profile"}},
-		{"access-policy associate", func() *cobra.Command { return newAccessPolicyCommand(deps().io) }, []string{"associate", "--endpoint-url", remote,
+		{"cluster describe", func() *cobra.Command { return newClusterCommand(deps().io) }, []string{"describe", "-i", "c", "--endpoint-url", remote, "--profile", "no-such-profile"}},
+		{"access-entry list", func() *cobra.Command { return newAccessEntryCommand(deps().io) }, []string{"list", "-i", "c", "--endpoint-url", remote, "--auth", "sigv4", "--profile", "no-such-profile"}},
+		{"access-policy associate", func() *cobra.Command { return newAccessPolicyCommand(deps().io) }, []string{"associate", "-i", "c", "--endpoint-url", remote,
 			"--principal-arn", devARN, "--policy-arn", "AmazonEKSViewPolicy", "--profile", "no-such-profile"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

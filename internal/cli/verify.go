@@ -33,7 +33,7 @@ const maxVerifyInput = 64 << 10
 func newVerifyCommand(s IO) *cobra.Command {
 	o := verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify [--token TOKEN] --cluster-id ID",
+		Use:   "verify [--token TOKEN] --cluster-name NAME",
 		Short: "Verify a k8s-aws-v1 token with STS, as the server would",
 		Long: `Verify checks a token exactly as "kubeiam server" does: first locally (format,
 STS host, signed x-k8s-aws-id header, validity window, ...), then by sending its
@@ -72,7 +72,7 @@ Exit status: 0 verified, 1 refused (or STS unreachable), 2 bad usage.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(2, err) })
 	f := cmd.Flags()
 	f.StringVar(&o.token, "token", "", `the token; omitted or "-" reads it from standard input`)
-	f.StringVarP(&o.clusterID, "cluster-id", "i", s.Getenv("KUBEIAM_CLUSTER"), "this cluster's ID, sent to STS as x-k8s-aws-id (required; default $KUBEIAM_CLUSTER)")
+	addClusterFlag(f, &o.clusterID, s, "the ID the token must be minted for, sent to STS as x-k8s-aws-id (required)")
 	f.StringVar(&o.partition, "partition", sts.DefaultPartition, "AWS partition whose STS endpoints tokens may name")
 	f.StringVar(&o.stsEndpoint, "sts-endpoint", s.Getenv(stsEndpointEnv), "send the STS request to this URL instead (scheme://host[:port]), e.g. a VPC endpoint or an emulator (default $"+stsEndpointEnv+")")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
@@ -82,7 +82,7 @@ Exit status: 0 verified, 1 refused (or STS unreachable), 2 bad usage.`,
 
 func runVerify(cmd *cobra.Command, s IO, o verifyOptions) error {
 	if o.clusterID == "" {
-		return withExitCode(2, errors.New("--cluster-id is required: the ID the token was minted for (kubeiam token -i, aws eks get-token --cluster-name)"))
+		return withExitCode(2, errors.New("--cluster-name is required (or set $KUBEIAM_CLUSTER): the cluster the token was minted for (kubeiam token -i, aws eks get-token --cluster-name)"))
 	}
 	if o.output != "text" && o.output != "json" {
 		return withExitCode(2, fmt.Errorf("--output %q: want text or json", o.output))

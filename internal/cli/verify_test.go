@@ -177,7 +177,7 @@ func TestVerifyCommandUsage(t *testing.T) {
 		name, stdin, want string
 		args              []string
 	}{
-		{"no cluster ID", tok, "--cluster-id is required", nil},
+		{"no cluster ID", tok, "--cluster-name is required", nil},
 		{"bad output", tok, `--output "yaml"`, []string{"-i", "prod", "-o", "yaml"}},
 		{"unknown flag", tok, "unknown flag", []string{"-i", "prod", "--bogus"}},
 		{"positional token", "", "takes no arguments", []string{"-i", "prod", tok}},

@@ -98,7 +98,7 @@ type credFlags struct {
 func (f *credFlags) add(cmd *cobra.Command, s IO, tokenHelp string) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.token, "token", "", tokenHelp)
-	fl.StringVarP(&f.clusterID, "cluster-id", "i", s.Getenv("KUBEIAM_CLUSTER"), "cluster ID tokens are generated for (default $KUBEIAM_CLUSTER)")
+	addClusterFlag(fl, &f.clusterID, s, "that tokens are generated for and fix commands name")
 	fl.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
 	fl.StringVar(&f.region, "region", "", "STS region")
 	fl.StringVarP(&f.roleARN, "role-arn", "r", "", "assume this IAM role first")
@@ -115,7 +115,7 @@ func (f credFlags) options(s IO) tokengen.CredentialOptions {
 // yourself), the API's to authenticate to the manager endpoints.
 func (d diagDeps) generateToken(ctx context.Context, f credFlags, aud token.Audience) (string, error) {
 	if err := tokengen.ValidateClusterID(f.clusterID); err != nil {
-		return "", withExitCode(2, fmt.Errorf("--cluster-id (or $KUBEIAM_CLUSTER): %w", err))
+		return "", withExitCode(2, fmt.Errorf("--cluster-name (or $KUBEIAM_CLUSTER): %w", err))
 	}
 	o := f.options(d.io)
 	cfg, err := d.loadConfig(ctx, o)
@@ -189,7 +189,7 @@ groups, UID, the mapping that matched and your access policies, or the code and
 reason you are refused. It is "kubectl auth whoami" for when kubectl cannot
 authenticate.
 
-The token is --token, or one generated as "kubeiam token" does (--cluster-id,
+The token is --token, or one generated as "kubeiam token" does (--cluster-name,
 --profile, --role-arn). Exit status: 0 authenticated, 1 refused, 2 bad usage.`,
 		Example: `  kubeiam whoami -i my-cluster --server https://127.0.0.1:21362 --ca-file ca.crt
   AWS_PROFILE=developer kubeiam whoami -o json`,

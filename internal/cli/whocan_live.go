@@ -35,6 +35,9 @@ func defaultWhoCanDeps(s IO) whoCanDeps {
 // live reads every source from the running cluster, read-only.
 func (d whoCanDeps) live(ctx context.Context, f whoCanFlags) (review.Input, error) {
 	in := review.Input{CreatorARN: f.files.creator}
+	if err := f.eks.validate(); err != nil {
+		return in, err
+	}
 	c, err := d.eks(ctx, &f.eks)
 	if err != nil {
 		return in, err

@@ -53,8 +53,11 @@ func TestWhoCanLive(t *testing.T) {
 	var out, errOut bytes.Buffer
 	s := IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Now: time.Now,
 		Getenv: func(k string) string {
-			if k == "KUBEIAM_ENDPOINT" {
+			switch k {
+			case "KUBEIAM_ENDPOINT":
 				return endpoint
+			case "KUBEIAM_CLUSTER":
+				return "kubeiam-dev"
 			}
 			return ""
 		}}

@@ -45,6 +45,9 @@ type DevOptions struct {
 	Managers []string
 	// AuthenticationMode is the initial mode of a new dev cluster.
 	AuthenticationMode string
+	// Reset deletes Dir first: new identities, a new cluster, the tour
+	// from the start.
+	Reset bool
 }
 
 // Dev cluster facts.
@@ -67,6 +70,25 @@ func RunDev(ctx context.Context, o DevOptions) error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Reset {
+		if err := resetDevDir(dir); err != nil {
+			return err
+		}
+	}
+	undo, err := recordDir(dir)
+	if err != nil {
+		return err
+	}
+	ready := false
+	err = runDev(ctx, o, dir, func() { ready = true })
+	if err != nil && !ready {
+		return failedStart(undo, err)
+	}
+	return err
+}
+
+// runDev is RunDev in dir; it calls ready once the server serves.
+func runDev(ctx context.Context, o DevOptions, dir string, ready func()) error {
 	if err := ensureDir(dir); err != nil {
 		return err
 	}
@@ -105,6 +127,7 @@ func RunDev(ctx context.Context, o DevOptions) error {
 		Config: cfg, Logger: o.Logger, Now: o.Now,
 		LocalSTS: local, AWSListener: awsLn, PrincipalIDs: ids,
 		OnReady: func(s *Server) {
+			ready()
 			t := tour{ClusterID: cfg.ClusterID, Dir: dir, Files: files, AWSURL: awsURL, Server: s, AWSAuthFile: awsAuthFile, Command: o.Command}
 			if err := t.writeEnv(); err != nil {
 				o.Logger.Error("write dev.env failed", "error", err)

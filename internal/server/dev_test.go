@@ -43,6 +43,7 @@ func startDev(t *testing.T, with ...func(*DevOptions)) *devServer {
 	for _, f := range with {
 		f(&o)
 	}
+	d.dir = o.Dir
 	d.clusterID = orDefault(o.ClusterID, DevClusterID)
 	go func() { done <- RunDev(ctx, o) }()
 	var once sync.Once

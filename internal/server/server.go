@@ -118,12 +118,28 @@ func (s *Server) Decisions() *decisionlog.Log { return s.decision }
 // Run starts the server and blocks until ctx is done, then shuts down
 // gracefully. Every setup error is returned before anything listens.
 func Run(ctx context.Context, opts Options) error {
-	s, err := newServer(opts)
+	undo, err := recordDir(opts.Config.StateDir)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	return s.serve(ctx)
+	ready := false
+	onReady := opts.OnReady
+	opts.OnReady = func(s *Server) {
+		ready = true
+		if onReady != nil {
+			onReady(s)
+		}
+	}
+	s, err := newServer(opts)
+	if err != nil {
+		return failedStart(undo, err)
+	}
+	err = s.serve(ctx)
+	s.close()
+	if err != nil && !ready {
+		return failedStart(undo, err)
+	}
+	return err
 }
 
 func newServer(opts Options) (*Server, error) {

@@ -43,6 +43,19 @@ func openStore(dir string) (*store.Store, error) {
 	return s, nil
 }
 
+// FirstStart reports whether a server with cfg would create its cluster
+// because its embedded store does not exist yet, so that the caller can ask
+// for what only a first start needs (the cluster creator) before anything
+// is written. With the kubernetes store it cannot tell without the API and
+// reports false.
+func FirstStart(cfg config.Server) bool {
+	if cfg.Store.Type == config.StoreKubernetes {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(cfg.StateDir, storeFile))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 // ensureCluster stores the cluster's access configuration on first start.
 // Later starts keep what is stored: the mode changes only through the API,
 // and only forwards. It returns the configuration in force.
@@ -53,6 +66,9 @@ func ensureCluster(s store.Port, cfg config.Server, now time.Time) (access.Clust
 	}
 	if access.TypeOf(err) != access.ResourceNotFoundException {
 		return c, false, fmt.Errorf("read cluster configuration: %w", err)
+	}
+	if cfg.ClusterCreatorARN == "" {
+		return c, false, errors.New("clusterCreatorARN: required to create the cluster: the IAM user or role that administers it")
 	}
 	mode, err := access.ParseMode(cfg.AuthenticationMode)
 	if err != nil {

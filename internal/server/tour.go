@@ -6,9 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/certs"
+	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/localsts"
+	"github.com/kubeiam/kubeiam/internal/resolve"
 )
 
 // tour prints what dev mode started and what to try next.
@@ -70,10 +74,7 @@ func (t tour) print(w io.Writer) {
 	authnKC, authzKC := t.Server.KubeconfigPaths()
 	c := t.Server.Cluster()
 	dev := t.Files.Profiles["developer"].ARN
-	hint := ""
-	if k == "kubeiam" {
-		hint = ` (with kubeiam on PATH: "make build" puts it in bin/)`
-	}
+	t.waitSources(5 * time.Second)
 	fmt.Fprintf(w, `
 kubeiam dev server is ready.
 
@@ -87,7 +88,7 @@ kubeiam dev server is ready.
   for kube-apiserver --authentication-token-webhook-config-file=%[9]s
                      --authorization-webhook-config-file=%[10]s
 
-Try it in another shell%[13]s:
+Try it in another shell, from any directory:
 
   . %[6]s
 
@@ -97,27 +98,91 @@ Try it in another shell%[13]s:
   # 2. Mint a token the way kubectl's exec plugin does, and send it to the webhook:
   TOKEN=$(AWS_PROFILE=developer %[11]s token -i $KUBEIAM_CLUSTER --token-only)
   curl -s --cacert $KUBEIAM_CA --cert $KUBEIAM_CLIENT_CERT --key $KUBEIAM_CLIENT_KEY $KUBEIAM_WEBHOOK/authenticate -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"'"$TOKEN"'"}}'
-  #    → "authenticated":false, "error":"ARN is not mapped"; this server logs "access denied".
+%[12]s
   #    (The dev server accepts callers without --cert/--key; a production server answers them 401.)
 
   # 3. Ask kubeiam who you are to the cluster, and why:
   AWS_PROFILE=developer %[11]s whoami
-  AWS_PROFILE=creator %[11]s explain --arn %[12]s --verb get --resource pods --namespace default
+  AWS_PROFILE=creator %[11]s explain --arn %[13]s --verb get --resource pods --namespace default
   AWS_PROFILE=creator %[11]s logs --decision denied
   AWS_PROFILE=creator %[11]s console --aws-auth %[8]s   # the web console (prints its URL; --open)
 
   # 4. The cluster creator needs no mapping (kubernetes-admin, system:masters):
   AWS_PROFILE=creator %[11]s whoami
 
-  # 5. Fix the developer in aws-auth (this server reloads %[8]s within seconds):
-  %[11]s aws-auth add-user -f %[8]s --arn %[12]s --username developer --groups system:masters
-  #    or with an access entry and an access policy, as the creator:
-  AWS_PROFILE=creator %[11]s cluster update-config --authentication-mode API_AND_CONFIG_MAP
-  AWS_PROFILE=creator %[11]s access-entry create --principal-arn %[12]s
-  AWS_PROFILE=creator %[11]s access-policy associate --principal-arn %[12]s --policy-arn AmazonEKSViewPolicy --scope cluster
-  #    then: AWS_PROFILE=developer %[11]s whoami  →  authenticated
+%[14]s
+This server keeps its state in %[15]s across restarts; start over with:
+  %[11]s server --dev --reset
 
 Stop with Ctrl-C.
 `, t.Server.Addr(), t.AWSURL, c.Name, c.AuthenticationMode, c.CreatorARN, t.envPath(), t.Files.Credentials,
-		t.AWSAuthFile, authnKC, authzKC, k, dev, hint)
+		t.AWSAuthFile, authnKC, authzKC, k, t.reviewOutcome(dev), dev, t.fixStep(k, dev, c.AuthenticationMode), t.Dir)
+}
+
+// waitSources waits, briefly, until the aws-auth sources have loaded, so
+// that the tour describes the mappings in force rather than the empty ones
+// of the first instant after start.
+func (t tour) waitSources(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		synced := true
+		for _, src := range t.Server.sources {
+			synced = synced && src.synced()
+		}
+		if synced {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// developer returns how the server maps the developer now: after a restart
+// of the same directory, the tour's fix may already be in place.
+func (t tour) developer(devARN string) resolve.Result {
+	id, err := identity.FromARN(devARN, localsts.DevAccount, "", "")
+	if err != nil || t.Server.mapper == nil {
+		return resolve.Result{}
+	}
+	return t.Server.mapper.Resolve(id)
+}
+
+// reviewOutcome is what step 2's curl prints, as the server answers today:
+// a TokenReview whose status omits "authenticated" when it is false.
+func (t tour) reviewOutcome(devARN string) string {
+	r := t.developer(devARN)
+	if !r.Mapped {
+		return `  #    → {"kind":"TokenReview",...,"status":{"user":{},"error":"` + r.Reason + `"}}
+  #      not authenticated: the developer is not mapped; this server logs "access denied".`
+	}
+	return fmt.Sprintf(`  #    → {"kind":"TokenReview",...,"status":{"authenticated":true,"user":{"username":%q,...}}}
+  #      authenticated, through %s (this directory's state, kept across restarts).`, r.Username, r.SourceDetail)
+}
+
+// fixStep is step 5: how to map the developer in the cluster's current
+// authentication mode, or, when it already is, how it is.
+func (t tour) fixStep(k, devARN string, mode access.Mode) string {
+	if r := t.developer(devARN); r.Mapped {
+		return fmt.Sprintf(`  # 5. The developer is already mapped, through %s: step 2 authenticates it.
+  #    To see the unmapped developer again, start over (below).
+`, r.SourceDetail)
+	}
+	aws := fmt.Sprintf(`  %[1]s aws-auth add-user -f %[2]s --arn %[3]s --username developer --groups developers
+  #    (on a real cluster, bind the group: kubectl create clusterrolebinding developers-view --clusterrole=view --group=developers)
+`, k, t.AWSAuthFile, devARN)
+	entry := fmt.Sprintf(`  AWS_PROFILE=creator %[1]s access-entry create --principal-arn %[2]s
+  AWS_PROFILE=creator %[1]s access-policy associate --principal-arn %[2]s --policy-arn AmazonEKSViewPolicy --scope cluster
+`, k, devARN)
+	done := fmt.Sprintf("  #    then: AWS_PROFILE=developer %s whoami  →  authenticated\n", k)
+	switch mode {
+	case access.ModeConfigMap:
+		return "  # 5. Map the developer. The mode is CONFIG_MAP, so through aws-auth (this server reloads it within seconds):\n" + aws +
+			"  #    or with an access entry: first move the mode one step, to API_AND_CONFIG_MAP, as the creator:\n" +
+			fmt.Sprintf("  AWS_PROFILE=creator %s cluster update-config --authentication-mode API_AND_CONFIG_MAP\n", k) + entry + done
+	case access.ModeAPIAndConfigMap:
+		return "  # 5. Map the developer. The mode is API_AND_CONFIG_MAP: with an access entry and an access policy, as the creator:\n" +
+			entry + "  #    or through aws-auth (this server reloads it within seconds):\n" + aws + done
+	default:
+		return "  # 5. Map the developer. The mode is API, where aws-auth is ignored: with an access entry and an access policy, as the creator:\n" +
+			entry + done
+	}
 }

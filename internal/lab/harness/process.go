@@ -55,7 +55,13 @@ func startProcess(name, logPath string, argv, env []string) (*process, error) {
 // exitedError describes a child that exited while it should be running,
 // with the end of its log, which usually says why.
 func (p *process) exitedError() error {
-	return fmt.Errorf("%s exited early (%v); end of %s:\n%s", p.name, p.err, p.logPath, tail(p.logPath, 30))
+	// cmd.Wait reports a clean exit as a nil error: say "exit status 0"
+	// rather than print a Go zero value.
+	how := "exit status 0"
+	if p.err != nil {
+		how = p.err.Error()
+	}
+	return fmt.Errorf("%s exited early (%s); end of %s:\n%s", p.name, how, p.logPath, tail(p.logPath, 30))
 }
 
 // stop sends SIGTERM to the process group and waits for the child to exit;
