@@ -175,10 +175,12 @@ func (s *Server) setup() error {
 		return fmt.Errorf("read access entries: %w", err)
 	}
 	// One verifier per audience: the TokenReview webhook accepts only
-	// cluster tokens, the access-management API only API tokens.
+	// cluster tokens, the access-management API only API tokens. Both
+	// share one transport, so their connections to STS are reused.
 	vc := sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
 		AllowInsecureHTTP: cfg.InsecureAllowHTTPSTSEndpoint, Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
+		HTTPClient: &http.Client{Transport: sts.NewTransport(sts.DefaultMaxConns)},
 	}
 	if sts.InsecureEndpoint(cfg.STSEndpoint) {
 		s.log.Warn("INSECURE: the STS endpoint is plain http to a host that is not loopback; presigned tokens and identity answers cross the network unencrypted and unauthenticated",
