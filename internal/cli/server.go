@@ -72,14 +72,19 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
   kubeiam server --config /etc/kubeiam/server.yaml --log-format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := server.NewLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info"))
-			if err != nil {
+			// The log flags are checked first, whatever else is wrong.
+			if _, err := server.NewLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info")); err != nil {
 				return withExitCode(2, err)
 			}
 			if err := checkDevFlags(cmd.Flags(), f.dev); err != nil {
 				return withExitCode(2, err)
 			}
 			if f.dev {
+				logger, async, err := server.NewAsyncLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info"))
+				if err != nil {
+					return withExitCode(2, err)
+				}
+				defer async.Close()
 				o, err := f.devOptions(cmd.Flags(), server.DevOptions{
 					Dir: f.devDir, Listen: orDefault(f.cfg.Listen, "127.0.0.1:21362"), AWSListen: f.awsListen,
 					Out: s.Out, Logger: logger, Now: s.Now, Command: selfCommand(),
@@ -93,9 +98,11 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 			if err != nil {
 				return withExitCode(2, err)
 			}
-			if logger, err = server.NewLogger(s.Err, cfg.Log.Format, cfg.Log.Level); err != nil {
+			logger, async, err := server.NewAsyncLogger(s.Err, cfg.Log.Format, cfg.Log.Level)
+			if err != nil {
 				return withExitCode(2, err)
 			}
+			defer async.Close()
 			return server.Run(cmd.Context(), server.Options{Config: cfg, Logger: logger, Now: s.Now})
 		},
 	}

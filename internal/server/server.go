@@ -37,6 +37,9 @@ import (
 // Options are what Run needs besides the configuration.
 type Options struct {
 	Config config.Server
+	// Logger is the server's log. When its handler counts dropped records
+	// (decisionlog.Async, see NewAsyncLogger), the counts are exported as
+	// kubeiam_log_records_dropped_total.
 	Logger *slog.Logger
 	Now    func() time.Time
 	// LocalSTS, when set, is served with the access-management API as plain
@@ -128,6 +131,9 @@ func newServer(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, metrics: metrics.New(), decision: decisionlog.New(cfg.DecisionLogSize)}
+	if d, ok := opts.Logger.Handler().(interface{ Dropped(kind string) uint64 }); ok {
+		s.metrics.RegisterLogDrops(d.Dropped)
+	}
 	if err := ensureDir(cfg.StateDir); err != nil {
 		return nil, err
 	}
