@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,14 +44,20 @@ func bench(ctx context.Context, o options, stdout io.Writer) error {
 	defer e.close()
 
 	ratios := newRatios(o)
-	if err := webhookRounds(ctx, o, e, baseURL, ratios, w); err != nil {
-		return err
-	}
-	if err := memoryPhase(ctx, o, e, ratios, w); err != nil {
-		return err
-	}
-	if err := tokenPhase(ctx, o, e, ratios, w); err != nil {
-		return err
+	for _, p := range []struct {
+		name string
+		run  func() error
+	}{
+		{"webhook", func() error { return webhookRounds(ctx, o, e, baseURL, ratios, w) }},
+		{"memory", func() error { return memoryPhase(ctx, o, e, ratios, w) }},
+		{"token", func() error { return tokenPhase(ctx, o, e, ratios, w) }},
+	} {
+		if !slices.Contains(strings.Split(o.phases, ","), p.name) {
+			continue
+		}
+		if err := p.run(); err != nil {
+			return err
+		}
 	}
 	after := loadavg()
 	fmt.Fprintf(w, "\nload average before: %s, after: %s (%d CPUs)\n\n", before, after, runtime.NumCPU())
@@ -234,6 +241,7 @@ func memoryPhase(ctx context.Context, o options, e *env, rs *ratios, w io.Writer
 	if err != nil {
 		return err
 	}
+	r0, _ := readBytes(s.pid())
 	select {
 	case <-time.After(o.idle):
 	case <-ctx.Done():
@@ -243,9 +251,10 @@ func memoryPhase(ctx context.Context, o options, e *env, rs *ratios, w io.Writer
 	if err != nil {
 		return err
 	}
+	r1, _ := readBytes(s.pid())
 	per20 := float64(c1-c0) / float64(time.Millisecond) * float64(20*time.Second) / float64(o.idle)
 	rs.idleCPU.add(per20)
-	fmt.Fprintf(w, "  idle CPU: %s over %s (%.0f ms per 20 s)\n", c1-c0, o.idle, per20)
+	fmt.Fprintf(w, "  idle CPU: %s over %s (%.0f ms per 20 s); %d bytes read meanwhile\n", c1-c0, o.idle, per20, r1-r0)
 	return nil
 }
 

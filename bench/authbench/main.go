@@ -45,6 +45,7 @@ func main() {
 	flag.BoolVar(&o.noAIA, "no-aws-iam-authenticator", false, "skip aws-iam-authenticator")
 	flag.StringVar(&o.markdown, "markdown", "", "also write the report (Markdown) to this file")
 	flag.BoolVar(&o.keep, "keep", false, "keep the run directory (logs, configurations)")
+	flag.StringVar(&o.phases, "phases", "webhook,memory,token", "which phases to run, comma-separated")
 	// The child roles.
 	flag.StringVar(&o.role, "role", "", "internal: run as the proxy or the baseline")
 	flag.StringVar(&o.listen, "listen", "", "internal: the role's listen address")
@@ -80,7 +81,7 @@ type options struct {
 	concurrency, rounds, warm, cold, mappings int
 	tokenRuns                                 int
 	idle                                      time.Duration
-	kubeiam, aia, markdown                    string
+	kubeiam, aia, markdown, phases            string
 	noAIA, keep                               bool
 	role, listen, upstream, ca, caKey         string
 }

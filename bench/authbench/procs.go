@@ -155,3 +155,18 @@ func loadavg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// readBytes returns rchar from /proc/<pid>/io: the bytes pid has read
+// through system calls, to tell whether an idle server re-reads its files.
+func readBytes(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, errors.New("no rchar in /proc/" + strconv.Itoa(pid) + "/io")
+}
