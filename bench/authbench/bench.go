@@ -236,7 +236,15 @@ func memoryPhase(ctx context.Context, o options, e *env, rs *ratios, w io.Writer
 	rs.rss.add(rss)
 	rs.rssPeak.add(hwm)
 	fmt.Fprintf(w, "  VmRSS %.1f MiB, VmHWM (peak) %.1f MiB\n", rss, hwm)
-	// Idle: nothing changes; the aws-auth file is polled every 2 s.
+	// Idle: nothing changes; the aws-auth file is polled every 2 s. A
+	// 5 s settle first: the file was written just before the server
+	// started, and a file modified within 2 s of its read is read once
+	// more (its times cannot tell two writes in one tick apart).
+	select {
+	case <-time.After(5 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	c0, err := cpuTime(s.pid())
 	if err != nil {
 		return err

@@ -158,25 +158,39 @@ func (s *FileSource) poll() {
 			return
 		}
 		s.last = version
+		if len(content) >= largeFile {
+			defer lowGarbage()()
+		}
 		data, err := decodeFile(content)
 		if err != nil {
 			s.t.reject(version, err, string(content))
 			return
 		}
 		s.t.offer(version, data, string(content))
-		if len(content) >= largeFile {
-			// The old index, the file's text and the parser's garbage
-			// are many times the file's size: give the memory back to
-			// the system now rather than keep the peak as the
-			// footprint.
-			debug.FreeOSMemory()
-		}
 	}
 }
 
-// largeFile is the size from which a reload returns freed memory to the
-// system at once (about 10,000 mappings).
+// largeFile is the size from which a reload keeps its garbage low (about
+// 10,000 mappings): parsing allocates some 30 times the file's size, almost
+// all of it short-lived.
 const largeFile = 1 << 20
+
+// lowGarbage makes the collector run often while a large file is parsed,
+// so the parser's garbage does not pile up to double the peak heap, and
+// returns the function that restores the collector's setting and gives the
+// freed memory back to the system at once, rather than keep the peak as
+// the footprint. A large reload is rare; its extra collector work is the
+// price of a bounded peak.
+func lowGarbage() (restore func()) {
+	old := debug.SetGCPercent(lowGCPercent)
+	return func() {
+		debug.SetGCPercent(old)
+		debug.FreeOSMemory()
+	}
+}
+
+// lowGCPercent is GOGC during a large reload.
+const lowGCPercent = 10
 
 func (s *FileSource) pollMissing(err error) {
 	const missing = "missing"
