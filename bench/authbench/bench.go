@@ -183,12 +183,16 @@ func webhookRounds(ctx context.Context, o options, e *env, baseURL string, rs *r
 		got := map[string]row{}
 		for i := range phases {
 			p := phases[(i+r)%len(phases)]
+			cpu := e.cpuSnapshot(kb, aia)
 			res, err := p.run()
 			if err != nil {
 				return err
 			}
 			got[p.name] = res
 			fmt.Fprintln(w, "  "+res.String())
+			if p.name == "cold" || p.name == "aia" {
+				fmt.Fprintf(w, "    CPU per request: %s\n", cpu.perRequest(e.cpuSnapshot(kb, aia), res.requests))
+			}
 		}
 		base, warm := got["baseline"], got["warm"]
 		rs.warmThroughput.add(warm.throughput() / base.throughput())
@@ -291,4 +295,37 @@ func tokenPhase(ctx context.Context, o options, e *env, rs *ratios, w io.Writer)
 		rs.cachedVsCLI.add(float64(v) / cached)
 	}
 	return nil
+}
+
+// cpuSnap is the CPU time of the processes a cold request goes through.
+type cpuSnap map[string]time.Duration
+
+func (e *env) cpuSnapshot(kb, aia *server) cpuSnap {
+	s := cpuSnap{}
+	for name, p := range map[string]*proc{"kubeiam": kb.proc, "local STS": e.sts, "TLS proxy": e.proxy} {
+		if t, err := cpuTime(p.pid()); err == nil {
+			s[name] = t
+		}
+	}
+	if aia != nil {
+		if t, err := cpuTime(aia.pid()); err == nil {
+			s["aws-iam-authenticator"] = t
+		}
+	}
+	return s
+}
+
+// perRequest names each process's CPU time per request between s and
+// later, in a fixed order.
+func (s cpuSnap) perRequest(later cpuSnap, n int) string {
+	var parts []string
+	for _, name := range []string{"kubeiam", "aws-iam-authenticator", "local STS", "TLS proxy"} {
+		a, ok1 := s[name]
+		b, ok2 := later[name]
+		if !ok1 || !ok2 || n == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", name, ((b-a)/time.Duration(n)).Round(time.Microsecond)))
+	}
+	return strings.Join(parts, ", ")
 }

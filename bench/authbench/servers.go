@@ -20,6 +20,8 @@ type env struct {
 	// trusts the run's CA.
 	proxyEnv []string
 	procs    []*proc
+	// sts and proxy are among procs; their CPU time is reported.
+	sts, proxy *proc
 }
 
 func (e *env) close() {
@@ -56,6 +58,7 @@ func setup(ctx context.Context, dir, kubeiam, self string) (*env, string, error)
 		return nil, "", err
 	}
 	e.procs = append(e.procs, sts)
+	e.sts = sts
 	if err := sts.waitHTTP(ctx, "http://"+stsAddr+"/", true, time.Minute); err != nil {
 		e.close()
 		return nil, "", err
@@ -70,6 +73,7 @@ func setup(ctx context.Context, dir, kubeiam, self string) (*env, string, error)
 		e.close()
 		return nil, "", err
 	}
+	e.proxy = px
 	if err := px.waitHTTP(ctx, "http://"+proxyAddr+"/", true, time.Minute); err != nil {
 		e.close()
 		return nil, "", err
