@@ -190,9 +190,7 @@ func webhookRounds(ctx context.Context, o options, e *env, baseURL string, rs *r
 			}
 			got[p.name] = res
 			fmt.Fprintln(w, "  "+res.String())
-			if p.name == "cold" || p.name == "aia" {
-				fmt.Fprintf(w, "    CPU per request: %s\n", cpu.perRequest(e.cpuSnapshot(kb, aia), res.requests))
-			}
+			fmt.Fprintf(w, "    CPU per request: %s\n", cpu.perRequest(e.cpuSnapshot(kb, aia), res.requests))
 		}
 		base, warm := got["baseline"], got["warm"]
 		rs.warmThroughput.add(warm.throughput() / base.throughput())
@@ -302,7 +300,7 @@ type cpuSnap map[string]time.Duration
 
 func (e *env) cpuSnapshot(kb, aia *server) cpuSnap {
 	s := cpuSnap{}
-	for name, p := range map[string]*proc{"kubeiam": kb.proc, "local STS": e.sts, "TLS proxy": e.proxy} {
+	for name, p := range map[string]*proc{"kubeiam": kb.proc, "local STS": e.sts, "TLS proxy": e.proxy, "trivial handler": e.baseline, "load generator": e.loadGenerator()} {
 		if t, err := cpuTime(p.pid()); err == nil {
 			s[name] = t
 		}
@@ -319,10 +317,10 @@ func (e *env) cpuSnapshot(kb, aia *server) cpuSnap {
 // later, in a fixed order.
 func (s cpuSnap) perRequest(later cpuSnap, n int) string {
 	var parts []string
-	for _, name := range []string{"kubeiam", "aws-iam-authenticator", "local STS", "TLS proxy"} {
+	for _, name := range []string{"kubeiam", "aws-iam-authenticator", "trivial handler", "local STS", "TLS proxy", "load generator"} {
 		a, ok1 := s[name]
 		b, ok2 := later[name]
-		if !ok1 || !ok2 || n == 0 {
+		if !ok1 || !ok2 || n == 0 || b == a {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %s", name, ((b-a)/time.Duration(n)).Round(time.Microsecond)))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -20,8 +21,9 @@ type env struct {
 	// trusts the run's CA.
 	proxyEnv []string
 	procs    []*proc
-	// sts and proxy are among procs; their CPU time is reported.
-	sts, proxy *proc
+	// sts, proxy and baseline are among procs; their CPU time is
+	// reported.
+	sts, proxy, baseline *proc
 }
 
 func (e *env) close() {
@@ -89,6 +91,7 @@ func setup(ctx context.Context, dir, kubeiam, self string) (*env, string, error)
 		e.close()
 		return nil, "", err
 	}
+	e.baseline = bp
 	if err := bp.waitHTTP(ctx, "https://"+baseAddr+"/", false, time.Minute); err != nil {
 		e.close()
 		return nil, "", err
@@ -186,4 +189,9 @@ server:
 		return nil, err
 	}
 	return &server{proc: p, url: "https://" + addr + "/authenticate"}, nil
+}
+
+// loadGenerator is this process, as a proc for its CPU time.
+func (e *env) loadGenerator() *proc {
+	return &proc{name: "load generator", cmd: &exec.Cmd{Process: &os.Process{Pid: os.Getpid()}}}
 }
