@@ -174,6 +174,8 @@ func connect(c net.Conn, is *issuer, tunnels *chanListener) {
 	if host == "" {
 		host, _, _ = strings.Cut(req.Host, ":")
 	}
+	// One line per tunnel, to count the connections each server opens.
+	fmt.Fprintf(os.Stderr, "CONNECT %s from %s\n", req.Host, c.RemoteAddr())
 	if _, err := fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 		c.Close()
 		return
