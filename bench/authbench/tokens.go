@@ -26,6 +26,21 @@ type identities struct {
 
 func writeIdentities(dir string) (*identities, error) {
 	cfg := localsts.DevConfig(rand.Reader)
+	// More access keys for the developer: distinct tokens come from
+	// distinct keys and signing seconds, all for one region, so every STS
+	// call goes to one host, as in a real cluster (tokens spread over many
+	// regional hosts would spread a server's connections over as many
+	// pools).
+	for i, u := range cfg.Accounts[0].Users {
+		if u.Name != localsts.DevDeveloperUser {
+			continue
+		}
+		for len(cfg.Accounts[0].Users[i].AccessKeys) < keysPerUser {
+			cfg.Accounts[0].Users[i].AccessKeys = append(cfg.Accounts[0].Users[i].AccessKeys, localsts.AccessKey{
+				AccessKeyID: "AKIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), SecretAccessKey: randomString(40, secretChars),
+			})
+		}
+	}
 	b, err := cfg.Marshal()
 	if err != nil {
 		return nil, err
@@ -34,38 +49,60 @@ func writeIdentities(dir string) (*identities, error) {
 	return &identities{cfg: cfg, path: path}, os.WriteFile(path, b, 0o600)
 }
 
-// user returns the keys of a seeded user.
-func (ids *identities) user(name string) (akid, secret string, err error) {
-	for _, u := range ids.cfg.Accounts[0].Users {
-		if u.Name == name {
-			return u.AccessKeys[0].AccessKeyID, u.AccessKeys[0].SecretAccessKey, nil
-		}
+// keysPerUser is how many access keys the developer has: with 300
+// signing seconds, 9,600 distinct tokens.
+const keysPerUser = 32
+
+const secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
 	}
-	return "", "", fmt.Errorf("no seeded user %s", name)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
-// regions are those the tokens are signed for: distinct signing regions
-// multiply the distinct tokens one second can make.
-var regions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
-	"eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ca-central-1", "sa-east-1"}
+// keys returns the access keys of a seeded user.
+func (ids *identities) keys(name string) ([]localsts.AccessKey, error) {
+	for _, u := range ids.cfg.Accounts[0].Users {
+		if u.Name == name {
+			return u.AccessKeys, nil
+		}
+	}
+	return nil, fmt.Errorf("no seeded user %s", name)
+}
 
-// mint returns n distinct tokens of user: distinct signing seconds and
-// regions, the oldest signed at most 5 minutes ago, so every one stays
-// valid (15 minutes) for the whole run.
+// user returns the first access key of a seeded user.
+func (ids *identities) user(name string) (akid, secret string, err error) {
+	keys, err := ids.keys(name)
+	if err != nil {
+		return "", "", err
+	}
+	return keys[0].AccessKeyID, keys[0].SecretAccessKey, nil
+}
+
+// mint returns n distinct tokens of user for one region: distinct access
+// keys and signing seconds, the oldest signed at most 5 minutes ago, so
+// every one stays valid (15 minutes) for the whole run.
 func (ids *identities) mint(ctx context.Context, user string, n int) ([]string, error) {
-	akid, secret, err := ids.user(user)
+	keys, err := ids.keys(user)
 	if err != nil {
 		return nil, err
 	}
-	creds := credentials.NewStaticCredentialsProvider(akid, secret, "")
 	now := time.Now()
 	out := make([]string, 0, n)
 	for i := 0; len(out) < n; i++ {
-		at := now.Add(-time.Duration(i/len(regions)) * time.Second)
+		at := now.Add(-time.Duration(i/len(keys)) * time.Second)
 		if now.Sub(at) > 5*time.Minute {
 			return nil, fmt.Errorf("cannot mint %d distinct tokens within 5 minutes of signing times", n)
 		}
-		tok, err := tokengen.Generate(ctx, creds, tokengen.Options{ClusterID: clusterID, Region: regions[i%len(regions)], Now: func() time.Time { return at }})
+		k := keys[i%len(keys)]
+		creds := credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, "")
+		tok, err := tokengen.Generate(ctx, creds, tokengen.Options{ClusterID: clusterID, Region: "us-east-1", Now: func() time.Time { return at }})
 		if err != nil {
 			return nil, err
 		}
