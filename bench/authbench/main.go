@@ -36,7 +36,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients")
 	flag.IntVar(&o.rounds, "rounds", 0, "rounds of interleaved phases (default 5, -quick 2)")
 	flag.IntVar(&o.warm, "warm", 0, "requests per warm phase (default 20000, -quick 5000)")
-	flag.IntVar(&o.cold, "cold", 0, "requests per cold phase, each a new token (default 800, -quick 400; rounds × cold ≤ 4800)")
+	flag.IntVar(&o.cold, "cold", 0, "requests per cold phase, each a new token (default 800, -quick 400; rounds × cold ≤ 9600)")
 	flag.IntVar(&o.mappings, "mappings", 100000, "aws-auth mappings of the memory and idle-CPU phase")
 	flag.DurationVar(&o.idle, "idle", 0, "idle interval over which the server's CPU is measured (default 20s, -quick 10s)")
 	flag.IntVar(&o.tokenRuns, "token-runs", 0, "runs of each token command (default 30, -quick 10)")
