@@ -23,11 +23,12 @@ import (
 	"github.com/kubeiam/kubeiam/internal/token"
 )
 
-// Verifier checks tokens: Validate does the local checks only, Verify also
-// asks STS. A token that is not valid is an error from both.
+// Verifier checks tokens: Check does the local checks only, and
+// VerifyValidated asks STS about a token Check accepted, without checking it
+// again. A token that is not valid is an error from both.
 type Verifier interface {
-	Validate(tok string) (token.Request, error)
-	Verify(ctx context.Context, tok string) (identity.Identity, error)
+	Check(tok string) (token.Validated, error)
+	VerifyValidated(ctx context.Context, tok token.Validated) (identity.Identity, error)
 }
 
 // Mapper resolves a verified identity against the mappings in force now.
@@ -178,7 +179,7 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identi
 	}
 	// Local checks first: a malformed or expired token never reaches STS
 	// nor occupies a flight.
-	req, err := s.cfg.Verifier.Validate(r.Token)
+	val, err := s.cfg.Verifier.Check(r.Token)
 	if err != nil {
 		return identity.Identity{}, false, err
 	}
@@ -187,7 +188,7 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identi
 			s.cfg.Metrics.RateLimited.Inc()
 			return identity.Identity{}, ErrRateLimited
 		}
-		return s.verify(ctx, sum, r.Token, req)
+		return s.verify(ctx, sum, val)
 	})
 	if shared {
 		s.cfg.Metrics.CacheLookups.WithLabelValues("shared").Inc()
@@ -200,12 +201,13 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identi
 // verify asks STS and caches the answer: an identity for the cache TTL, a
 // rejection of the signature for NegativeCacheTTL, never beyond the token's
 // expiry. Throttling and outages are not cached.
-func (s *Service) verify(ctx context.Context, sum [32]byte, tok string, req token.Request) (identity.Identity, error) {
+func (s *Service) verify(ctx context.Context, sum [32]byte, val token.Validated) (identity.Identity, error) {
+	req := val.Request()
 	start := s.cfg.Now()
 	// The flight outlives any one caller: a caller that gives up must
 	// not fail the others waiting on the same STS call. The verifier
 	// has its own timeout.
-	id, err := s.cfg.Verifier.Verify(context.WithoutCancel(ctx), tok)
+	id, err := s.cfg.Verifier.VerifyValidated(context.WithoutCancel(ctx), val)
 	end := s.cfg.Now()
 	class := sts.Classify(err)
 	s.cfg.Metrics.STSCalls.WithLabelValues(class, req.Region).Inc()

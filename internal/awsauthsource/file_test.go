@@ -380,3 +380,64 @@ func TestFileSourceKeepsTheRejectedVersion(t *testing.T) {
 		t.Errorf("Rejected = %+v after a good version", r)
 	}
 }
+
+// countReads makes s count its reads of the file.
+func countReads(s *FileSource) *int {
+	n := new(int)
+	read := s.read
+	s.read = func(path string) ([]byte, fileStat, error) {
+		*n++
+		return read(path)
+	}
+	return n
+}
+
+// TestFileSourcePollOfUnchangedFileOnlyStats: once a file is read, polls
+// that find its stat unchanged do not read it again; any write, even one
+// that keeps the size and sets the modification time back, is read (the
+// change time moves).
+func TestFileSourcePollOfUnchangedFileOnlyStats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aws-auth.yaml")
+	s, rec, _ := newTestFileSource(t, path)
+	reads := countReads(s)
+	old := time.Now().Add(-time.Hour)
+	v1 := bareFile(rolesAdmin)
+	write(t, path, v1)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		s.poll()
+	}
+	if *reads != 1 || len(rec.all()) != 1 {
+		t.Fatalf("5 polls of an unchanged file: %d reads, %d updates; want 1, 1", *reads, len(rec.all()))
+	}
+	// Same size, same modification time, different content.
+	v2 := strings.Replace(v1, "admin", "admiN", 1)
+	if len(v2) != len(v1) || v2 == v1 {
+		t.Fatalf("test content: want the same length, different text")
+	}
+	write(t, path, v2)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	s.poll()
+	if *reads != 2 || rec.last(t).Version != fileVersion(v2) {
+		t.Fatalf("after a same-size write: %d reads, version %s; want 2, %s", *reads, rec.last(t).Version, fileVersion(v2))
+	}
+}
+
+// TestFileSourceRereadsARecentlyModifiedFile: a file modified within
+// racyWindow of its read is read again (its times cannot tell two writes in
+// one tick apart), but an unchanged content is not delivered again.
+func TestFileSourceRereadsARecentlyModifiedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aws-auth.yaml")
+	s, rec, _ := newTestFileSource(t, path)
+	reads := countReads(s)
+	write(t, path, bareFile(rolesAdmin)) // modified now
+	s.poll()
+	s.poll()
+	if *reads != 2 || len(rec.all()) != 1 {
+		t.Fatalf("2 polls of a just-written file: %d reads, %d updates; want 2, 1", *reads, len(rec.all()))
+	}
+}

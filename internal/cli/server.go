@@ -66,14 +66,21 @@ clusterID, stsEndpoint, awsAuth.file, ...) and then from flags, which win.`,
 // run starts the server, or the dev server, once every flag and setting
 // has been checked: usage errors exit 2 before anything is written.
 func (f *serverFlags) run(cmd *cobra.Command, s IO, runDev func(context.Context, server.DevOptions) error) error {
-	logger, err := server.NewLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info"))
-	if err != nil {
+	// The log flags are checked first, whatever else is wrong.
+	if _, err := server.NewLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info")); err != nil {
 		return withExitCode(2, err)
 	}
 	if err := checkDevFlags(cmd.Flags(), f.dev); err != nil {
 		return withExitCode(2, err)
 	}
 	if f.dev {
+		// The server's log is written by a background goroutine (no
+		// request waits on stderr); Close flushes it on the way out.
+		logger, async, err := server.NewAsyncLogger(s.Err, orDefault(f.logFormat, "text"), orDefault(f.logLevel, "info"))
+		if err != nil {
+			return withExitCode(2, err)
+		}
+		defer async.Close()
 		o, err := f.devOptions(cmd.Flags(), server.DevOptions{
 			Dir: f.devDir, Listen: orDefault(f.cfg.Listen, "127.0.0.1:21362"), AWSListen: f.awsListen,
 			Out: s.Out, Logger: logger, Now: s.Now, Command: selfCommand(),
@@ -87,9 +94,11 @@ func (f *serverFlags) run(cmd *cobra.Command, s IO, runDev func(context.Context,
 	if err != nil {
 		return withExitCode(2, err)
 	}
-	if logger, err = server.NewLogger(s.Err, cfg.Log.Format, cfg.Log.Level); err != nil {
+	logger, async, err := server.NewAsyncLogger(s.Err, cfg.Log.Format, cfg.Log.Level)
+	if err != nil {
 		return withExitCode(2, err)
 	}
+	defer async.Close()
 	return server.Run(cmd.Context(), server.Options{Config: cfg, Logger: logger, Now: s.Now})
 }
 

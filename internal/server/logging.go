@@ -4,10 +4,34 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/kubeiam/kubeiam/internal/decisionlog"
 )
 
-// NewLogger builds the server's logger: text or JSON, at a level.
+// NewLogger builds the server's logger: text or JSON, at a level, written
+// synchronously to w.
 func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	newHandler, err := handlerFor(format, level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(newHandler(w)), nil
+}
+
+// NewAsyncLogger builds the logger NewLogger does, written to w by a
+// background goroutine (decisionlog.Async), so that no request waits on the
+// log's output; the caller must Close the returned Async before exiting, to
+// write out what is queued. The lines are NewLogger's, byte for byte.
+func NewAsyncLogger(w io.Writer, format, level string) (*slog.Logger, *decisionlog.Async, error) {
+	newHandler, err := handlerFor(format, level)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := decisionlog.NewAsync(w, decisionlog.DefaultAsyncQueue, newHandler)
+	return slog.New(a), a, nil
+}
+
+func handlerFor(format, level string) (func(io.Writer) slog.Handler, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
@@ -15,9 +39,9 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, opts) }, nil
 	case "text", "":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, opts) }, nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", format)
 }

@@ -26,6 +26,13 @@ import (
 // until the test ends and returns the running server.
 func startServer(t *testing.T, cfg config.Server) *Server {
 	t.Helper()
+	return startServerWith(t, cfg, nil)
+}
+
+// startServerWith is startServer with the server's logger; nil logs text
+// into a buffer shown if the server fails to start.
+func startServerWith(t *testing.T, cfg config.Server, logger *slog.Logger) *Server {
+	t.Helper()
 	if cfg.StateDir == "" {
 		cfg.StateDir = t.TempDir()
 	}
@@ -46,9 +53,11 @@ func startServer(t *testing.T, cfg config.Server) *Server {
 	ready := make(chan *Server, 1)
 	done := make(chan error, 1)
 	log := &testutil.SyncBuffer{}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(log, nil))
+	}
 	go func() {
-		done <- Run(ctx, Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(log, nil)),
-			OnReady: func(s *Server) { ready <- s }})
+		done <- Run(ctx, Options{Config: cfg, Logger: logger, OnReady: func(s *Server) { ready <- s }})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -40,6 +40,9 @@ import (
 // Options are what Run needs besides the configuration.
 type Options struct {
 	Config config.Server
+	// Logger is the server's log. When its handler counts dropped records
+	// (decisionlog.Async, see NewAsyncLogger), the counts are exported as
+	// kubeiam_log_records_dropped_total.
 	Logger *slog.Logger
 	Now    func() time.Time
 	// LocalSTS, when set, is served with the access-management API as plain
@@ -151,6 +154,9 @@ func newServer(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, cfg: cfg, log: opts.Logger, metrics: metrics.New(), decision: decisionlog.New(cfg.DecisionLogSize)}
+	if d, ok := opts.Logger.Handler().(interface{ Dropped(kind string) uint64 }); ok {
+		s.metrics.RegisterLogDrops(d.Dropped)
+	}
 	if err := ensureDir(cfg.StateDir); err != nil {
 		return nil, err
 	}
@@ -206,10 +212,12 @@ func (s *Server) setup() error {
 		return fmt.Errorf("read access entries: %w", err)
 	}
 	// One verifier per audience: the TokenReview webhook accepts only
-	// cluster tokens, the access-management API only API tokens.
+	// cluster tokens, the access-management API only API tokens. Both
+	// share one transport, so their connections to STS are reused.
 	vc := sts.VerifierConfig{
 		ClusterID: cfg.ClusterID, Partition: cfg.Partition, Endpoint: cfg.STSEndpoint,
 		AllowInsecureHTTP: cfg.InsecureAllowHTTPSTSEndpoint, Timeout: cfg.STSTimeout.Duration, Now: s.opts.Now,
+		HTTPClient: &http.Client{Transport: sts.NewTransport(sts.DefaultMaxConns)},
 	}
 	if sts.InsecureEndpoint(cfg.STSEndpoint) {
 		s.log.Warn("INSECURE: the STS endpoint is plain http to a host that is not loopback; presigned tokens and identity answers cross the network unencrypted and unauthenticated",

@@ -60,14 +60,19 @@ type VerifierConfig struct {
 	Now func() time.Time
 	// HTTPClient is optional. It is copied, and the copy refuses
 	// redirects whatever the original's CheckRedirect says. The default
-	// client is a clone of http.DefaultTransport, so it honours
-	// HTTPS_PROXY and NO_PROXY.
+	// client's transport is NewTransport(MaxConns): it honours HTTPS_PROXY
+	// and NO_PROXY and keeps enough idle connections for the server's
+	// concurrency.
 	HTTPClient *http.Client
+	// MaxConns is how many connections to STS the default transport keeps
+	// open for reuse; default DefaultMaxConns. Ignored with HTTPClient.
+	MaxConns int
 }
 
 // Verifier verifies tokens. It is safe for concurrent use.
 type Verifier struct {
 	binding   map[string]string // the headers sent to STS: x-k8s-aws-id and, for the API, the audience
+	audience  token.Audience
 	partition string
 	validator token.Validator
 	endpoint  *url.URL
@@ -123,11 +128,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.HTTPClient != nil {
 		client = *cfg.HTTPClient
 	} else {
-		client.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		client.Transport = NewTransport(cfg.MaxConns)
 	}
 	client.CheckRedirect = refuseRedirect
 	return &Verifier{
 		binding:   cfg.Audience.Headers(cfg.ClusterID),
+		audience:  cfg.Audience,
 		partition: p.ID,
 		validator: token.Validator{Partition: p, Now: cfg.Now, Audience: cfg.Audience},
 		endpoint:  endpoint,
@@ -158,14 +164,35 @@ func (v *Verifier) Validate(tok string) (token.Request, error) {
 	return v.validator.Validate(tok)
 }
 
+// Check runs the local checks only and returns the token for
+// VerifyValidated; see token.Validator.Check.
+func (v *Verifier) Check(tok string) (token.Validated, error) {
+	return v.validator.Check(tok)
+}
+
+// errNotChecked refuses a token.Validated that this verifier's checks did
+// not produce: the zero value, or one checked for another audience or
+// partition.
+var errNotChecked = errors.New("sts verifier: token not checked for this verifier's audience and partition")
+
 // Verify checks tok locally and, only if it passes, asks STS who signed
 // it. A token STS refuses is an error of class ErrRejected; see Classify
 // for every class. Errors never quote the token or its presigned URL.
 func (v *Verifier) Verify(ctx context.Context, tok string) (identity.Identity, error) {
-	req, err := v.Validate(tok)
+	val, err := v.Check(tok)
 	if err != nil {
 		return identity.Identity{}, err
 	}
+	return v.VerifyValidated(ctx, val)
+}
+
+// VerifyValidated asks STS who signed a token that Check accepted, without
+// checking it again; it is Verify for a caller that has run Check first.
+func (v *Verifier) VerifyValidated(ctx context.Context, val token.Validated) (identity.Identity, error) {
+	if !val.CheckedFor(v.audience, v.partition) {
+		return identity.Identity{}, errNotChecked
+	}
+	req := val.Request()
 	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	status, header, body, err := v.call(ctx, req)
