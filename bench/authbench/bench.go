@@ -113,10 +113,10 @@ func newRatios(o options) *ratios {
 			goal: "< 150 MB (143 MiB)", met: func(m float64) bool { return m < 150e6/(1<<20) }},
 		idleCPU: &ratio{name: fmt.Sprintf("server idle CPU with %d mappings, ms per 20 s", o.mappings), unit: " ms",
 			goal: "~0 (≤ 20 ms)", met: func(m float64) bool { return m <= 20 }},
-		cachedVsAIA: &ratio{name: "aws-iam-authenticator token / kubeiam token (cached), wall time per process",
+		cachedVsAIA: &ratio{name: "aws-iam-authenticator token / kubeiam-token (cached), wall time per process",
 			goal: "≥ 3×", met: func(m float64) bool { return m >= 3 }},
-		cachedVsCLI: &ratio{name: "aws eks get-token / kubeiam token (cached)", goal: "(for reference)", met: func(float64) bool { return true }},
-		cachedVsFloor: &ratio{name: "kubeiam token (cached) / floor (a Go program printing a file)",
+		cachedVsCLI: &ratio{name: "aws eks get-token / kubeiam-token (cached)", goal: "(for reference)", met: func(float64) bool { return true }},
+		cachedVsFloor: &ratio{name: "kubeiam-token (cached) / floor (a Go program printing a file)",
 			goal: "< 2×", met: func(m float64) bool { return m < 2 }},
 		coldToken: &ratio{name: "aws-iam-authenticator token / kubeiam token (cold, --no-cache)", goal: "(for reference)", met: func(float64) bool { return true }},
 	}
@@ -283,7 +283,7 @@ func tokenPhase(ctx context.Context, o options, e *env, rs *ratios, w io.Writer)
 	if err != nil {
 		return err
 	}
-	cached := float64(med["kubeiam token (cached)"])
+	cached := float64(med[cachedTokenName])
 	rs.cachedVsFloor.add(cached / float64(med["floor: a Go program printing a file"]))
 	if v, ok := med["aws-iam-authenticator token"]; ok {
 		rs.cachedVsAIA.add(float64(v) / cached)

@@ -60,7 +60,10 @@ func buildFloor(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// tokenCommands returns the commands to time: kubeiam token cached and
+// cachedTokenName names the cached plugin run in the reports.
+const cachedTokenName = "kubeiam-token (cached)"
+
+// tokenCommands returns the commands to time: kubeiam-token cached, kubeiam token
 // cold, aws-iam-authenticator token and aws eks get-token when present, and
 // the floor. All sign with the same static keys from the environment in a
 // sealed HOME, so none reads a profile or calls a network.
@@ -77,7 +80,13 @@ func tokenCommands(ctx context.Context, e *env, aia string) ([]command, error) {
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"AWS_EC2_METADATA_DISABLED=true"}
 	cache := filepath.Join(e.dir, "token-cache")
-	cached := command{name: "kubeiam token (cached)", argv: []string{e.kubeiam, "token", "-i", clusterID, "--cache-dir", cache}, env: base}
+	// kubectl runs the slim plugin (cmd/kubeiam-token, built next to
+	// kubeiam by "make build"), which hands a cache miss over to kubeiam.
+	plugin := filepath.Join(filepath.Dir(e.kubeiam), "kubeiam-token")
+	if _, err := os.Stat(plugin); err != nil {
+		return nil, fmt.Errorf("the token plugin: %w (run \"make build\")", err)
+	}
+	cached := command{name: cachedTokenName, argv: []string{plugin, "token", "-i", clusterID, "--cache-dir", cache}, env: base}
 	// Fill the cache, and check the command works at all.
 	if out, err := run(cached); err != nil {
 		return nil, fmt.Errorf("kubeiam token: %w: %s", err, out)
