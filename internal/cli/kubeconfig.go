@@ -20,12 +20,12 @@ import (
 // kubeconfigFlags are the options of "kubeiam kubeconfig", named as "aws
 // eks update-kubeconfig" names them.
 type kubeconfigFlags struct {
-	clusterName, server, caFile string
-	roleARN, profile, region               string
-	alias, userAlias, kubeconfig           string
-	command                                string
-	dryRun, overwrite                      bool
-	api                                    eksOptions
+	clusterName, server, caFile  string
+	roleARN, profile, region     string
+	alias, userAlias, kubeconfig string
+	command                      string
+	dryRun, overwrite            bool
+	api                          eksOptions
 }
 
 const kubeconfigLong = `Write a cluster, a user and a context for the cluster into your kubeconfig, the
