@@ -77,13 +77,14 @@ func TestAsyncNeverBlocksAndCountsDrops(t *testing.T) {
 		l.Info(MsgGranted, "i", i)
 		l.Warn("source reloaded", "i", i)
 	}
-	// The goroutine holds at most one record and its 64 KiB buffer does
-	// not fill, so at least 3n - queue - 1 records were dropped; every
-	// record is either counted or written.
+	// The output is stuck from its first flush on, so most records could
+	// not be queued. How many the goroutine took into its buffer before it
+	// first flushed depends on scheduling; what holds whatever the
+	// scheduling is that each kind had drops and (below) that every record
+	// is either counted or written.
 	dropped := a.Dropped(Denied) + a.Dropped(Granted) + a.Dropped("other")
-	if dropped < 3*n-queue-1 || a.Dropped(Denied) == 0 || a.Dropped(Granted) == 0 || a.Dropped("other") == 0 {
-		t.Fatalf("dropped denied %d, granted %d, other %d; want each > 0 and in all >= %d",
-			a.Dropped(Denied), a.Dropped(Granted), a.Dropped("other"), 3*n-queue-1)
+	if a.Dropped(Denied) == 0 || a.Dropped(Granted) == 0 || a.Dropped("other") == 0 {
+		t.Fatalf("dropped denied %d, granted %d, other %d; want each > 0", a.Dropped(Denied), a.Dropped(Granted), a.Dropped("other"))
 	}
 	close(w.release)
 	if err := a.Close(); err != nil {
