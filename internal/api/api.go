@@ -59,6 +59,12 @@ type Config struct {
 	// Endpoint is the Kubernetes API server URL DescribeCluster reports;
 	// optional.
 	Endpoint string
+	// CertificateAuthority is the PEM of the CA that signs the API
+	// server's certificate; DescribeCluster reports it base64-encoded in
+	// certificateAuthority.data, as EKS does (EKS API reference, Cluster:
+	// "certificateAuthority ... data: The Base64-encoded certificate data
+	// required to communicate with your cluster"); optional.
+	CertificateAuthority []byte
 	// PrincipalIDs, when set, looks up the unique ID CreateAccessEntry
 	// records with an entry (see bindPrincipalID); nil records none.
 	PrincipalIDs PrincipalIDs
@@ -77,6 +83,7 @@ type Handler struct {
 	now          func() time.Time
 	version      string
 	endpoint     string
+	caPEM        []byte
 	routes       []pattern
 	principalIDs PrincipalIDs
 
@@ -95,7 +102,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		store: cfg.Store, auth: cfg.Authenticator, managers: map[string]bool{},
 		metrics: cfg.Metrics, log: cfg.Logger, now: cfg.Now, audit: cfg.Audit,
-		version: cfg.KubernetesVersion, endpoint: cfg.Endpoint, routes: newRoutes(),
+		version: cfg.KubernetesVersion, endpoint: cfg.Endpoint, caPEM: cfg.CertificateAuthority, routes: newRoutes(),
 		principalIDs: cfg.PrincipalIDs,
 	}
 	if cfg.CreatorARN != "" {

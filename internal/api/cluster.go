@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -46,7 +47,12 @@ func (h *Handler) describeCluster(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ca *wireCA
+	if len(h.caPEM) > 0 {
+		ca = &wireCA{Data: base64.StdEncoding.EncodeToString(h.caPEM)}
+	}
 	return map[string]wireCluster{"cluster": {
+		CA:        ca,
 		Name:      cfg.Name,
 		ARN:       cfg.ARN(),
 		CreatedAt: epochTime(cfg.CreatedAt),

@@ -58,6 +58,12 @@ type fixture struct {
 	metrics *metrics.Metrics
 }
 
+// The API server DescribeCluster reports.
+const (
+	testKubernetesEndpoint = "https://127.0.0.1:6443"
+	testKubernetesCA       = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+)
+
 type fixtureOptions struct {
 	mode     access.Mode
 	managers []string
@@ -87,14 +93,16 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	f.api, err = New(Config{
-		Store:         f.store,
-		Authenticator: Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest, Region: "us-east-1"}},
-		CreatorARN:    creatorARN,
-		Managers:      o.managers,
-		Metrics:       f.metrics,
-		Logger:        slog.New(slog.NewJSONHandler(f.logs, nil)),
-		Audit:         f.audit,
-		Now:           func() time.Time { return t0 },
+		Store:                f.store,
+		Authenticator:        Chain{SigV4: SigV4Authenticator{Verify: f.sts.AuthenticateRequest, Region: "us-east-1"}},
+		CreatorARN:           creatorARN,
+		Managers:             o.managers,
+		Metrics:              f.metrics,
+		Logger:               slog.New(slog.NewJSONHandler(f.logs, nil)),
+		Audit:                f.audit,
+		Now:                  func() time.Time { return t0 },
+		Endpoint:             testKubernetesEndpoint,
+		CertificateAuthority: []byte(testKubernetesCA),
 	})
 	if err != nil {
 		t.Fatal(err)

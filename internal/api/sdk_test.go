@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"reflect"
 	"testing"
@@ -28,6 +29,12 @@ func TestSDKOperations(t *testing.T) {
 		cl.AccessConfig.AuthenticationMode != types.AuthenticationModeConfigMap ||
 		!aws.ToBool(cl.AccessConfig.BootstrapClusterCreatorAdminPermissions) || !cl.CreatedAt.Equal(t0.Add(-60*60e9)) {
 		t.Errorf("DescribeCluster = %+v", cl)
+	}
+	// The endpoint and the base64 of the CA's PEM, as EKS reports them
+	// (what "aws eks update-kubeconfig" writes into a kubeconfig).
+	if ca := cl.CertificateAuthority; aws.ToString(cl.Endpoint) != testKubernetesEndpoint || ca == nil ||
+		aws.ToString(ca.Data) != base64.StdEncoding.EncodeToString([]byte(testKubernetesCA)) {
+		t.Errorf("DescribeCluster endpoint %q, certificateAuthority %+v", aws.ToString(cl.Endpoint), ca)
 	}
 
 	// Entry operations need an API mode.

@@ -87,9 +87,15 @@ type wireCluster struct {
 	CreatedAt    epochTime         `json:"createdAt"`
 	Version      string            `json:"version,omitempty"`
 	Endpoint     string            `json:"endpoint,omitempty"`
+	CA           *wireCA           `json:"certificateAuthority,omitempty"`
 	Status       string            `json:"status"`
 	AccessConfig wireAccessConfig  `json:"accessConfig"`
 	Tags         map[string]string `json:"tags"`
+}
+
+// wireCA is a cluster's certificateAuthority: the base64 of the PEM.
+type wireCA struct {
+	Data string `json:"data"`
 }
 
 // nonNilTags renders absent tags as {} as EKS does.

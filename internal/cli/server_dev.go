@@ -39,6 +39,8 @@ var devRefusal = map[string]string{
 	"ec2-endpoint":         "dev mode calls nothing beyond loopback and has no EC2 instances",
 	"iam-principal-ids":    "dev mode always records principal IDs, looked up in its local STS",
 	"iam-endpoint":         "dev mode looks principal IDs up in its local STS",
+	"kubernetes-endpoint":  "the dev server has no kube-apiserver (kubeiam lab has one)",
+	"kubernetes-ca-file":   "the dev server has no kube-apiserver (kubeiam lab has one)",
 }
 
 // devOnly are the flags that mean something only with --dev.

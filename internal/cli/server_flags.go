@@ -28,6 +28,7 @@ type serverFlags struct {
 	bootstrapCreator                   bool
 	iamPrincipalIDs                    bool
 	iamEndpoint                        string
+	kubernetesEndpoint, kubernetesCA   string
 	hardening                          hardeningFlags
 }
 
@@ -62,6 +63,8 @@ func (f *serverFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.ec2Endpoint, "ec2-endpoint", "", "with --ec2-private-dns: send EC2 requests here (VPC endpoint, proxy)")
 	fl.BoolVar(&f.bootstrapCreator, "bootstrap-cluster-creator-admin-permissions", true, "make the cluster creator an administrator (in an API mode, through an access entry); false: no creator access entry, as EKS's accessConfig (not with CONFIG_MAP; a new cluster record only)")
 	fl.BoolVar(&f.iamPrincipalIDs, "iam-principal-ids", false, "record each new access entry's principal unique ID (IAM GetRole/GetUser, credentials from the AWS default chain), so a recreated principal does not inherit it, as in EKS")
+	fl.StringVar(&f.kubernetesEndpoint, "kubernetes-endpoint", "", "the cluster's API server URL that describe-cluster reports, for \"kubeiam kubeconfig\" and \"aws eks update-kubeconfig\"")
+	fl.StringVar(&f.kubernetesCA, "kubernetes-ca-file", "", "with --kubernetes-endpoint: PEM file of the CA that signs the API server's certificate")
 	fl.StringVar(&f.iamEndpoint, "iam-endpoint", "", "with --iam-principal-ids: send IAM requests here (a proxy)")
 	fl.StringVar(&f.logFormat, "log-format", "", "text or json (default text)")
 	fl.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
@@ -122,6 +125,8 @@ func (f *serverFlags) override(fl *pflag.FlagSet, cfg *config.Server) error {
 	set("bootstrap-cluster-creator-admin-permissions", func() { cfg.BootstrapClusterCreatorAdminPermissions = &f.bootstrapCreator })
 	set("iam-principal-ids", func() { cfg.IAM.PrincipalIDs = f.iamPrincipalIDs })
 	set("iam-endpoint", func() { cfg.IAM.Endpoint = f.iamEndpoint })
+	set("kubernetes-endpoint", func() { cfg.Kubernetes.Endpoint = f.kubernetesEndpoint })
+	set("kubernetes-ca-file", func() { cfg.Kubernetes.CAFile = f.kubernetesCA })
 	set("log-format", func() { cfg.Log.Format = f.logFormat })
 	set("log-level", func() { cfg.Log.Level = f.logLevel })
 	if fl.Changed("sts-timeout") {
@@ -138,7 +143,7 @@ var configKeyFlags = map[string]string{
 	"clusterID": clusterFlag, "clusterCreatorARN": "cluster-creator-arn", "partition": "partition",
 	"region": "region", "accountID": "account-id", "stsEndpoint": "sts-endpoint", "stsTimeout": "sts-timeout",
 	"listen": "listen", "authenticationMode": "authentication-mode", "store.type": "store",
-	"ec2.endpoint": "ec2-endpoint", "iam.endpoint": "iam-endpoint", "log.format": "log-format", "log.level": "log-level",
+	"ec2.endpoint": "ec2-endpoint", "iam.endpoint": "iam-endpoint", "kubernetes.endpoint": "kubernetes-endpoint", "kubernetes.caFile": "kubernetes-ca-file", "log.format": "log-format", "log.level": "log-level",
 	"cacheTTL": "cache-ttl", "bindingLifetime": "binding-lifetime",
 	"stsRateLimit.perSecond": "sts-rate-limit", "stsRateLimit.burst": "sts-rate-burst",
 	"apiAudiences": "api-audiences", "managers": "manager",

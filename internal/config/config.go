@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -58,6 +59,11 @@ type Server struct {
 	BootstrapClusterCreatorAdminPermissions *bool `json:"bootstrapClusterCreatorAdminPermissions"`
 	// Managers may call the access-management API besides the creator.
 	Managers []string `json:"managers"`
+	// Kubernetes describes the cluster's API server as DescribeCluster
+	// reports it (endpoint and certificate authority), so that "kubeiam
+	// kubeconfig" and "aws eks update-kubeconfig" can write a kubeconfig
+	// from the access-management API alone, as on EKS. Optional.
+	Kubernetes Kubernetes `json:"kubernetes"`
 	// AWSAuth says where the aws-auth mapping comes from.
 	AWSAuth AWSAuth `json:"awsAuth"`
 	// Store says where access entries and the access configuration live.
@@ -99,6 +105,14 @@ type IAM struct {
 	PrincipalIDs bool `json:"principalIDs"`
 	// Endpoint, when set, receives every IAM call (a proxy).
 	Endpoint string `json:"endpoint"`
+}
+
+// Kubernetes is the cluster's API server as clients reach it.
+type Kubernetes struct {
+	// Endpoint is its https URL.
+	Endpoint string `json:"endpoint"`
+	// CAFile is the PEM file of the CA that signs its serving certificate.
+	CAFile string `json:"caFile"`
 }
 
 // TLS names a serving certificate and key.
@@ -256,6 +270,14 @@ func (c *Server) Validate() error {
 	}
 	if p, ok := parts.Lookup(c.Partition); ok && !p.HasRegion(c.EC2.Region) {
 		add("ec2.region", "%q is not a region of partition %s", c.EC2.Region, c.Partition)
+	}
+	if e := c.Kubernetes.Endpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			add("kubernetes.endpoint", "%q must be an https://HOST[:PORT] URL, as DescribeCluster reports it", e)
+		}
+	}
+	if c.Kubernetes.CAFile != "" && c.Kubernetes.Endpoint == "" {
+		add("kubernetes.caFile", "goes with kubernetes.endpoint")
 	}
 	if c.IAM.Endpoint != "" {
 		if err := validURL(c.IAM.Endpoint); err != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -33,9 +34,14 @@ func (s *Server) setupAPI() error {
 	if s.opts.LocalSTS != nil {
 		chain.SigV4 = api.SigV4Authenticator{Verify: s.opts.LocalSTS.AuthenticateRequest, Region: s.cluster.Region}
 	}
+	caPEM, err := kubernetesCA(s.cfg.Kubernetes.CAFile)
+	if err != nil {
+		return err
+	}
 	h, err := api.New(api.Config{
 		Store: s.store, Authenticator: chain, CreatorARN: s.cluster.CreatorARN, Managers: s.cfg.Managers,
 		Metrics: s.metrics, Logger: s.log, Audit: f, Now: s.opts.Now, PrincipalIDs: s.opts.PrincipalIDs,
+		Endpoint: s.cfg.Kubernetes.Endpoint, CertificateAuthority: caPEM,
 	})
 	if err != nil {
 		return fmt.Errorf("access-management API: %w", err)
@@ -49,6 +55,22 @@ func (s *Server) setupAPI() error {
 		Now: s.opts.Now, Logger: s.log,
 	})
 	return nil
+}
+
+// kubernetesCA reads the API server's CA that DescribeCluster reports; none
+// when path is empty.
+func kubernetesCA(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes.caFile: %w", err)
+	}
+	if block, _ := pem.Decode(data); block == nil || block.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("kubernetes.caFile %s: no PEM certificate", path)
+	}
+	return data, nil
 }
 
 // isManager reports whether id may read decisions and explain others'

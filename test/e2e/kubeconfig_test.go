@@ -88,3 +88,39 @@ func TestKubeconfigCommandWithKubectl(t *testing.T) {
 		t.Error("a refused run changed the kubeconfig")
 	}
 }
+
+// TestKubeconfigFromDescribeCluster: without --server, "kubeiam kubeconfig"
+// asks kubeiam's access-management API, as "aws eks update-kubeconfig" asks
+// EKS's DescribeCluster: the endpoint and CA the server is configured with
+// ("kubernetes.endpoint", "kubernetes.caFile") land in a kubeconfig the real
+// kubectl then uses, its entries named by the cluster's ARN.
+func TestKubeconfigFromDescribeCluster(t *testing.T) {
+	c := cluster(t)
+	bin := t.TempDir()
+	if _, err := harness.BuildTokenPlugin(context.Background(), bin); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range c.Env(localsts.DevCreatorUser) {
+		if !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	kc := filepath.Join(t.TempDir(), "config")
+	env = append(env, "PATH="+bin+string(os.PathListSeparator)+filepath.Dir(kubeiamBinary())+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"KUBECONFIG="+kc)
+	r := mustSucceed(t, run(t, env, kubeiamBinary(), "kubeconfig", "--cluster-name", c.ClusterID,
+		"--endpoint-url", c.Kubeiam.URL(""), "--ca-file", c.Kubeiam.Bundle().CAFile, "--profile", localsts.DevCreatorUser))
+	arn := "arn:aws:eks:" + harness.Region + ":" + localsts.DevAccount + ":cluster/" + c.ClusterID
+	if !strings.Contains(r.Stdout, arn) {
+		t.Errorf("stdout %q does not name the cluster's ARN %s", r.Stdout, arn)
+	}
+	r = mustSucceed(t, run(t, env, kubectlPath, "config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}"))
+	if r.Stdout != c.APIServerURL {
+		t.Errorf("server %q, want DescribeCluster's endpoint %s", r.Stdout, c.APIServerURL)
+	}
+	r = mustSucceed(t, run(t, env, kubectlPath, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))
+	if r.Stdout != "kubernetes-admin" {
+		t.Errorf("kubectl auth whoami = %q, want the creator's kubernetes-admin", r.Stdout)
+	}
+}

@@ -100,6 +100,7 @@ type Cluster struct {
 	awsLn       net.Listener
 	kubeconfigs map[string]string
 	apiCAPEM    []byte
+	apiCAFile   string
 	kubeiamBin  string
 	log         *logBuffer
 	stops       []func() error
@@ -146,7 +147,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.APIServerURL = api.URL
+	c.APIServerURL, c.apiCAFile = api.URL, api.TLS.CAFile
 	if err := c.writeServiceKubeconfigs(api); err != nil {
 		return nil, err
 	}
@@ -243,6 +244,9 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer, kubeStor
 		STSEndpoint:       c.STSURL,
 		ClusterCreatorARN: creator.ARN,
 		AWSAuth:           config.AWSAuth{ConfigMap: true, Kubeconfig: c.AdminKubeconfig},
+		// DescribeCluster reports the API server, as on EKS ("kubeiam
+		// kubeconfig" without --server).
+		Kubernetes: config.Kubernetes{Endpoint: c.APIServerURL, CAFile: c.apiCAFile},
 	}
 	if kubeStore {
 		cfg.Store = config.Store{Type: config.StoreKubernetes, Kubeconfig: c.AdminKubeconfig}
