@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 func TestSourceFollowsTheSDKPrecedence(t *testing.T) {
@@ -82,29 +84,12 @@ func TestFingerprintChangesWithTheIdentity(t *testing.T) {
 }
 
 // env is a fake environment with a fresh HOME.
-func env(t *testing.T, kv ...string) map[string]string {
-	t.Helper()
-	m := map[string]string{"HOME": t.TempDir()}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return m
-}
-
-func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
-func writeAWSFiles(t *testing.T, home, cfg, creds string) {
-	t.Helper()
-	dir := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"config": cfg, "credentials": creds} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// env, getenv and writeAWSFiles are testutil's, shorter.
+var (
+	env           = testutil.AWSEnv
+	getenv        = testutil.Getenv
+	writeAWSFiles = testutil.WriteAWSFiles
+)
 
 // TestFingerprintNoticesAnSSOLogin: "aws sso login" writes
 // ~/.aws/sso/cache/SHA1.json; logging in again, as the same or another

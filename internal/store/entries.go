@@ -134,30 +134,24 @@ func decodeToken(token string) (string, error) {
 // UpdateEntry applies an UpdateAccessEntry request (see access.UpdateEntry)
 // to the principal's entry at now and returns the updated entry.
 func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error) {
-	key, err := access.EntryKey(principalARN)
-	if err != nil {
-		return access.AccessEntry{}, err
-	}
-	var updated access.AccessEntry
-	err = s.update(func(tx Tx) error {
-		e, err := getEntry(tx, key)
-		if err != nil {
-			return err
-		}
-		if updated, err = access.UpdateEntry(e, req, now); err != nil {
-			return err
-		}
-		return putJSON(tx, bucketEntries, key, updated, encodeEntry)
+	return s.editEntry(principalARN, func(e access.AccessEntry) (access.AccessEntry, error) {
+		return access.UpdateEntry(e, req, now)
 	})
-	if err != nil {
-		return access.AccessEntry{}, err
-	}
-	return updated, nil
 }
 
 // EditEntryTags replaces the principal's entry's tags with what edit
 // returns for the current ones, in one transaction.
 func (s *Store) EditEntryTags(principalARN string, edit func(map[string]string) (map[string]string, error)) (access.AccessEntry, error) {
+	return s.editEntry(principalARN, func(e access.AccessEntry) (access.AccessEntry, error) {
+		var err error
+		e.Tags, err = edit(e.Tags)
+		return e, err
+	})
+}
+
+// editEntry replaces the principal's entry with what change returns for
+// it, in one transaction, and returns the new entry.
+func (s *Store) editEntry(principalARN string, change func(access.AccessEntry) (access.AccessEntry, error)) (access.AccessEntry, error) {
 	key, err := access.EntryKey(principalARN)
 	if err != nil {
 		return access.AccessEntry{}, err
@@ -168,11 +162,10 @@ func (s *Store) EditEntryTags(principalARN string, edit func(map[string]string) 
 		if err != nil {
 			return err
 		}
-		if e.Tags, err = edit(e.Tags); err != nil {
+		if updated, err = change(e); err != nil {
 			return err
 		}
-		updated = e
-		return putJSON(tx, bucketEntries, key, e, encodeEntry)
+		return putJSON(tx, bucketEntries, key, updated, encodeEntry)
 	})
 	if err != nil {
 		return access.AccessEntry{}, err

@@ -1,6 +1,7 @@
 // Package testutil holds small helpers that several packages' tests need:
 // a buffer safe to write from a server's goroutines while the test reads it,
-// and a settable clock. Only tests import it.
+// a settable clock, and AWS shared files in a HOME of the test's own. Only
+// tests import it.
 package testutil
 
 import (

@@ -3,12 +3,12 @@ package tokengen
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kubeiam/kubeiam/internal/testutil"
 	"github.com/kubeiam/kubeiam/internal/token/tokentest"
 	"github.com/kubeiam/kubeiam/internal/tokengen/ststest"
 )
@@ -32,29 +32,12 @@ func isolateProcessEnv(t *testing.T) {
 }
 
 // env is a fake environment: HOME is a fresh directory and IMDS is off.
-func env(t *testing.T, kv ...string) map[string]string {
-	t.Helper()
-	m := map[string]string{"HOME": t.TempDir(), "AWS_EC2_METADATA_DISABLED": "true"}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return m
-}
-
-func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
-func writeAWSFiles(t *testing.T, home, cfg, creds string) {
-	t.Helper()
-	dir := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"config": cfg, "credentials": creds} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// env, getenv and writeAWSFiles are testutil's, shorter.
+var (
+	env           = testutil.AWSEnv
+	getenv        = testutil.Getenv
+	writeAWSFiles = testutil.WriteAWSFiles
+)
 
 func TestLoadCredentialsSources(t *testing.T) {
 	isolateProcessEnv(t)
