@@ -58,10 +58,13 @@ func TestLookupBatchesConcurrentLookupsIntoOneCall(t *testing.T) {
 		ids = append(ids, id)
 		instances[id] = fmt.Sprintf("ip-10-0-1-%d.ec2.internal", i+1)
 	}
-	f := newFakeEC2(t, instances)
+	f := &memEC2{instances: instances}
 	// A full batch is sent at once; the window never ends during the test,
 	// so the batch is full only if all n lookups joined it.
-	r, _, _ := newResolver(t, f, func(c *ec2dns.Config) { c.MaxBatch, c.BatchWindow = n, time.Hour })
+	r, err := ec2dns.New(ec2dns.Config{Client: f, Now: newClock().Now, Metrics: prometheus.NewRegistry(), MaxBatch: n, BatchWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	names, errs := lookupAll(r, ids)
 	for _, id := range ids {
