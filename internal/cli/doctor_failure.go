@@ -111,6 +111,10 @@ func unreachable(err error) (kind, cause string) {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "TCP", "connection refused: nothing listens on that address and port"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		// net/http's transport closes its side once it sees the peer's
+		// close, and a read racing with that reports net.ErrClosed ("use
+		// of closed network connection") instead of EOF: the same event.
+		errors.Is(err, net.ErrClosed),
 		// net/http's unexported error for a connection closed before any
 		// byte of the answer; only its message identifies it.
 		strings.Contains(err.Error(), "server closed idle connection"):
