@@ -2,13 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/kubeiam/kubeiam/internal/testutil"
 )
 
 // TestAWSCLIFidelity drives, with the real AWS CLI v2, what SDKs and
@@ -19,14 +15,7 @@ func TestAWSCLIFidelity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping AWS CLI acceptance test in -short mode")
 	}
-	testutil.RequireProgram(t, "the AWS CLI v2", awsCLI, `run "make tools"`)
-	home := t.TempDir()
-	for _, name := range []string{"config", "credentials"} {
-		if err := os.WriteFile(filepath.Join(home, name), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	installEKSModel(t, home)
+	home := awsCLIHome(t)
 	f := newFixture(t, fixtureOptions{})
 	ok := func(t *testing.T, args ...string) map[string]any {
 		t.Helper()

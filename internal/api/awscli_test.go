@@ -54,11 +54,11 @@ func runAWSIn(t *testing.T, f *fixture, home, user, region string, args ...strin
 	return out.String(), errOut.String(), err == nil
 }
 
-// TestAWSCLIAcceptance drives the API with the real AWS CLI v2.
-func TestAWSCLIAcceptance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping AWS CLI acceptance test in -short mode")
-	}
+// awsCLIHome checks that the AWS CLI v2 is there and returns the directory
+// of its empty config and credentials files, with the EKS model that knows
+// access entries installed.
+func awsCLIHome(t *testing.T) string {
+	t.Helper()
 	testutil.RequireProgram(t, "the AWS CLI v2", awsCLI, `run "make tools"`)
 	home := t.TempDir()
 	for _, name := range []string{"config", "credentials"} {
@@ -67,6 +67,15 @@ func TestAWSCLIAcceptance(t *testing.T) {
 		}
 	}
 	installEKSModel(t, home)
+	return home
+}
+
+// TestAWSCLIAcceptance drives the API with the real AWS CLI v2.
+func TestAWSCLIAcceptance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping AWS CLI acceptance test in -short mode")
+	}
+	home := awsCLIHome(t)
 	f := newFixture(t, fixtureOptions{})
 	cluster := []string{"--cluster-name", testCluster}
 	steps := []struct {
