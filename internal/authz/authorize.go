@@ -25,7 +25,8 @@ type Decision struct {
 	Allowed bool
 	// PolicyARN and Scope are the grant that allowed the request: the most
 	// privileged one when several do (ClusterAdmin, Admin, Edit, AdminView,
-	// View, Hybrid; then cluster before namespace scope). Empty unless
+	// View, ARCRegionSwitchScaling, AIOpsAssistant, Hybrid; then cluster
+	// before namespace scope). Empty unless
 	// Allowed.
 	PolicyARN string
 	Scope     Scope

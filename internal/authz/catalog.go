@@ -21,6 +21,8 @@ const (
 	AdminViewPolicyARN    = policyARNPrefix + AdminViewPolicyName
 	HybridPolicyARN       = policyARNPrefix + HybridPolicyName
 	AutoNodePolicyARN     = policyARNPrefix + AutoNodePolicyName
+	ARCScalingPolicyARN   = policyARNPrefix + ARCScalingPolicyName
+	AIOpsPolicyARN        = policyARNPrefix + AIOpsPolicyName
 )
 
 // The names of the managed access policies: the last part of their ARNs.
@@ -32,6 +34,8 @@ const (
 	AdminViewPolicyName    = "AmazonEKSAdminViewPolicy"
 	HybridPolicyName       = "AmazonEKSHybridPolicy"
 	AutoNodePolicyName     = "AmazonEKSAutoNodePolicy"
+	ARCScalingPolicyName   = "AmazonARCRegionSwitchScalingPolicy"
+	AIOpsPolicyName        = "AmazonAIOpsAssistantPolicy"
 )
 
 const (
@@ -71,15 +75,20 @@ type policyDef struct {
 	// When several grants cover a request, the Decision names the most
 	// privileged, so that explanations do not depend on the order grants
 	// were stored in. AdminView ranks below Edit: reading every Secret is
-	// a lot, but it cannot change anything.
+	// a lot, but it cannot change anything. The policies of other AWS
+	// services rank below the user-facing ones, the one that writes (ARC's
+	// scaling) above the one that only reads (AIOps), and the node
+	// policies last.
 	rank int
 }
 
 // catalogDefs is the catalog: every managed access policy kubeiam knows,
-// with the rules the EKS user guide ("Review access policy permissions")
-// publishes for it. Policies EKS lists without publishing their rules are
-// in unpublishedPolicies instead, except AmazonEKSAutoNodePolicy, which EC2
-// (Auto Mode) access entries must be able to take.
+// with the rules AWS publishes for it: the EKS user guide ("Review access
+// policy permissions") for the EKS policies (rules.go), the guide of the
+// service that uses it for the others (rules_services.go). Policies EKS
+// lists without anyone publishing their rules are in unpublishedPolicies
+// instead, except AmazonEKSAutoNodePolicy, which EC2 (Auto Mode) access
+// entries must be able to take.
 func catalogDefs() []policyDef {
 	return []policyDef{
 		{ClusterAdminPolicyName, "Full control of every resource and every non-resource URL, like the cluster-admin ClusterRole.", clusterAdminRules, 0},
@@ -87,8 +96,10 @@ func catalogDefs() []policyDef {
 		{EditPolicyName, "Read and write most namespaced workload resources, including Secrets, like the edit ClusterRole.", editRules, 2},
 		{AdminViewPolicyName, "Read (get, list, watch) every resource, Secrets included.", adminViewRules, 3},
 		{ViewPolicyName, "Read most namespaced resources, but not Secrets, like the view ClusterRole.", viewRules, 4},
-		{HybridPolicyName, "List nodes: the access EKS hybrid nodes need.", hybridRules, 5},
-		{AutoNodePolicyName, "For the node role of EKS Auto Mode (EC2 access entries). EKS does not publish its Kubernetes permissions, so in kubeiam it grants nothing; the node's identity (system:node:...) is all such an entry has.", nil, 6},
+		{ARCScalingPolicyName, "For ARC Region switch plans: read and update the scale subresource of any resource, read any status subresource, and read and patch HorizontalPodAutoscalers.", arcRegionSwitchScalingRules, 5},
+		{AIOpsPolicyName, "For CloudWatch investigations: get and list workloads, pods and their logs, events, services, ingresses, nodes, volumes, storage classes and resource metrics; no Secrets.", aiOpsAssistantRules, 6},
+		{HybridPolicyName, "List nodes: the access EKS hybrid nodes need.", hybridRules, 7},
+		{AutoNodePolicyName, "For the node role of EKS Auto Mode (EC2 access entries). EKS does not publish its Kubernetes permissions, so in kubeiam it grants nothing; the node's identity (system:node:...) is all such an entry has.", nil, 8},
 	}
 }
 
@@ -96,6 +107,14 @@ func catalogDefs() []policyDef {
 // Kubernetes permissions it does not publish, and that no access entry type
 // needs. kubeiam does not implement them: associating one is refused, with
 // a message that says why, rather than accepted and granting nothing.
+//
+// For the EKS Auto Mode policies, "Review access policy permissions"
+// (access-policy-reference.adoc, awsdocs/amazon-eks-user-guide at
+// 4d52b4d, 2024-12-18) has a section each but only prose ("create and
+// manage lease objects", "scoped to specific lease resources"), no table:
+// not the groups, resources, names and verbs an implementation needs.
+// Neither that page nor any other AWS guide found publishes a table for
+// AmazonEKSSecretReaderPolicy or AmazonEKSClusterInsightsPolicy.
 func unpublishedPolicies() []string {
 	return []string{
 		"AmazonEKSBlockStorageClusterPolicy", "AmazonEKSBlockStoragePolicy",

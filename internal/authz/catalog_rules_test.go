@@ -11,7 +11,8 @@ import (
 
 // docRow is one row of a policy's table in the EKS user guide, "Review
 // access policy permissions" (access-policy-reference.adoc in
-// awsdocs/amazon-eks-user-guide): "API groups | resources | verbs", or
+// awsdocs/amazon-eks-user-guide), or in the guide of the AWS service that
+// uses the policy: "API groups | resources | verbs", or
 // "nonResourceURLs=... | verbs" for a non-resource rule. Each row is one
 // rule. The rows are copied from the page as it reads, in its order.
 type docRow string
@@ -61,6 +62,24 @@ var documentedRules = map[string][]docRow{
 		" | configmaps, events, persistentvolumeclaims, replicationcontrollers, replicationcontrollers/scale, secrets, serviceaccounts, services, services/proxy | create, delete, deletecollection, patch, update",
 		" | configmaps, endpoints, persistentvolumeclaims, persistentvolumeclaims/status, pods, replicationcontrollers, replicationcontrollers/scale, serviceaccounts, services, services/status | get, list, watch",
 		" | bindings, events, limitranges, namespaces/status, pods/log, pods/status, replicationcontrollers/status, resourcequotas, resourcequotas/status | get, list, watch",
+	},
+	// ARC developer guide, "Amazon EKS resource scaling execution block",
+	// table "Region switch EKS access policy".
+	ARCScalingPolicyName: {
+		"* | */scale | get, update",
+		"* | */status | get",
+		"autoscaling | horizontalpodautoscalers | get, patch",
+	},
+	// CloudWatch user guide, "Integration with Amazon EKS", section
+	// "AmazonAIOpsAssistantPolicy": one row per YAML rule.
+	AIOpsPolicyName: {
+		" | pods, pods/log, services, nodes, namespaces, events, persistentvolumes, persistentvolumeclaims, configmaps | get, list",
+		"apps | deployments, replicasets, statefulsets, daemonsets | get, list",
+		"batch | jobs, cronjobs | get, list",
+		"events.k8s.io | events | get, list",
+		"networking.k8s.io | ingresses, ingressclasses | get, list",
+		"storage.k8s.io | storageclasses | get, list",
+		"metrics.k8s.io | pods, nodes | get, list",
 	},
 	AdminPolicyName: {
 		"apps | daemonsets, deployments, deployments/rollback, deployments/scale, replicasets, replicasets/scale, statefulsets, statefulsets/scale | create, delete, deletecollection, patch, update",
@@ -238,7 +257,8 @@ func TestUnpublishedPolicyReason(t *testing.T) {
 // among several covering grants never depends on their order: ClusterAdmin
 // first, the narrow node policies last.
 func TestPrivilegeRanks(t *testing.T) {
-	order := []string{ClusterAdminPolicyName, AdminPolicyName, EditPolicyName, AdminViewPolicyName, ViewPolicyName, HybridPolicyName, AutoNodePolicyName}
+	order := []string{ClusterAdminPolicyName, AdminPolicyName, EditPolicyName, AdminViewPolicyName, ViewPolicyName,
+		ARCScalingPolicyName, AIOpsPolicyName, HybridPolicyName, AutoNodePolicyName}
 	ranks := map[string]int{}
 	for _, p := range Catalog() {
 		ranks[p.Name] = p.rank

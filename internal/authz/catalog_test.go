@@ -29,7 +29,7 @@ func TestCatalog(t *testing.T) {
 			}
 		}
 	}
-	want := []string{AdminPolicyName, AdminViewPolicyName, AutoNodePolicyName, ClusterAdminPolicyName, EditPolicyName, HybridPolicyName, ViewPolicyName}
+	want := []string{AIOpsPolicyName, ARCScalingPolicyName, AdminPolicyName, AdminViewPolicyName, AutoNodePolicyName, ClusterAdminPolicyName, EditPolicyName, HybridPolicyName, ViewPolicyName}
 	if !slices.Equal(names, want) || !sort.StringsAreSorted(names) {
 		t.Fatalf("Catalog names = %v, want %v", names, want)
 	}
@@ -94,6 +94,10 @@ func TestLookupPolicy(t *testing.T) {
 		{AdminViewPolicyARN, AdminViewPolicyName},
 		{HybridPolicyARN, HybridPolicyName},
 		{AutoNodePolicyARN, AutoNodePolicyName},
+		{ARCScalingPolicyARN, ARCScalingPolicyName},
+		{AIOpsPolicyARN, AIOpsPolicyName},
+		{"arn:aws-cn:eks::aws:cluster-access-policy/AmazonARCRegionSwitchScalingPolicy", ARCScalingPolicyName},
+		{"arn:aws:eks::aws:cluster-access-policy/AmazonAIOpsAssistant", ""},
 		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSComputePolicy", ""},
 		{"arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", ViewPolicyName},
 		{"arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", EditPolicyName},

@@ -3,10 +3,12 @@
 // state beyond the immutable catalog an Authorizer holds.
 //
 // Three concerns, one file each:
-//   - the catalog (catalog.go, rules.go): the managed access policies, as
-//     one table, with the Kubernetes RBAC rules the EKS user guide
-//     publishes for each (AmazonEKSAutoNodePolicy, whose rules EKS does not
-//     publish, is known and grants nothing);
+//   - the catalog (catalog.go, rules.go, rules_services.go): the managed
+//     access policies, as one table, with the Kubernetes RBAC rules AWS
+//     publishes for each: the EKS user guide for the EKS policies, the
+//     guide of the service that uses it for the others
+//     (AmazonEKSAutoNodePolicy, whose rules EKS does not publish, is known
+//     and grants nothing);
 //   - scopes (scope.go): cluster or namespace scope, namespace patterns with
 //     '*' wildcards;
 //   - evaluation (authorize.go, match.go, attributes.go): request attributes

@@ -39,10 +39,13 @@ const (
 	autoscalingGroup   = "autoscaling"
 	batchGroup         = "batch"
 	discoveryGroup     = "discovery.k8s.io"
+	eventsGroup        = "events.k8s.io"
 	extensionsGroup    = "extensions"
+	metricsGroup       = "metrics.k8s.io"
 	networkingGroup    = "networking.k8s.io"
 	policyGroup        = "policy"
 	rbacGroup          = "rbac.authorization.k8s.io"
+	storageGroup       = "storage.k8s.io"
 )
 
 // rule builds a resource rule for one API group.
