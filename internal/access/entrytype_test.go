@@ -21,9 +21,9 @@ func TestEntryTypeRules(t *testing.T) {
 	tests := []struct {
 		typ                                  EntryType
 		username, groups, iamUser, otherAcct bool
-		policies                             []string // the policies it takes, of View, Hybrid, AutoNode
+		policies                             []string // the policies it takes, of View, Hybrid, ARC, AIOps, AutoNode
 	}{
-		{EntryStandard, true, true, true, true, []string{authz.ViewPolicyARN, authz.HybridPolicyARN}},
+		{EntryStandard, true, true, true, true, []string{authz.ViewPolicyARN, authz.HybridPolicyARN, authz.ARCScalingPolicyARN, authz.AIOpsPolicyARN}},
 		{EntryEC2Linux, false, false, false, false, nil},
 		{EntryEC2Windows, false, false, false, false, nil},
 		{EntryFargateLinux, false, false, false, false, nil},
@@ -59,7 +59,7 @@ func TestEntryTypeRules(t *testing.T) {
 			if !ok {
 				t.Fatal("plain entry refused")
 			}
-			for _, p := range []string{authz.ViewPolicyARN, authz.HybridPolicyARN, authz.AutoNodePolicyARN} {
+			for _, p := range []string{authz.ViewPolicyARN, authz.HybridPolicyARN, authz.ARCScalingPolicyARN, authz.AIOpsPolicyARN, authz.AutoNodePolicyARN} {
 				want := false
 				for _, q := range tt.policies {
 					want = want || q == p

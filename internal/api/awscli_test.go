@@ -130,7 +130,7 @@ func TestAWSCLIAcceptance(t *testing.T) {
 				}
 				got = append(got, name)
 			}
-			want := []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
+			want := []string{"AmazonAIOpsAssistantPolicy", "AmazonARCRegionSwitchScalingPolicy", "AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
 				"AmazonEKSEditPolicy", "AmazonEKSHybridPolicy", "AmazonEKSViewPolicy"}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("accessPolicies = %v, want %v", got, want)
@@ -209,6 +209,8 @@ func awsCLIEntryRules(t *testing.T, f *fixture, home string) {
 		"The specified policyArn "+policyPrefix+"AmazonEKSSecretReaderPolicy could not be found: kubeiam does not implement it",
 		"associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSSecretReaderPolicy", "--access-scope", "type=cluster")
 	succeeded("hybrid policy", "associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonEKSHybridPolicy", "--access-scope", "type=cluster")
+	// As the ARC developer guide associates it: namespace scope.
+	succeeded("ARC Region switch policy", "associate-access-policy", "--principal-arn", adminRoleARN, "--policy-arn", policyPrefix+"AmazonARCRegionSwitchScalingPolicy", "--access-scope", "type=namespace,namespaces=my-namespace1")
 	succeeded("delete", "delete-access-entry", "--principal-arn", adminRoleARN)
 
 	// An EKS Auto Mode node role: type EC2, AmazonEKSAutoNodePolicy only.

@@ -166,7 +166,7 @@ func TestPagination(t *testing.T) {
 				names = append(names, aws.ToString(ap.Name))
 			}
 		}
-		want := []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
+		want := []string{"AmazonAIOpsAssistantPolicy", "AmazonARCRegionSwitchScalingPolicy", "AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSClusterAdminPolicy",
 			"AmazonEKSEditPolicy", "AmazonEKSHybridPolicy", "AmazonEKSViewPolicy"}
 		if !reflect.DeepEqual(names, want) {
 			t.Errorf("got %v", names)

@@ -107,7 +107,7 @@ func TestSDKOperations(t *testing.T) {
 	}
 
 	policies, err := c.ListAccessPolicies(ctx, &eks.ListAccessPoliciesInput{})
-	if err != nil || len(policies.AccessPolicies) != 7 || aws.ToString(policies.AccessPolicies[0].Name) != "AmazonEKSAdminPolicy" {
+	if err != nil || len(policies.AccessPolicies) != 9 || aws.ToString(policies.AccessPolicies[0].Name) != "AmazonAIOpsAssistantPolicy" {
 		t.Errorf("ListAccessPolicies = %+v, %v", policies, err)
 	}
 
