@@ -106,6 +106,35 @@ func TestAccessEntriesAndModes(t *testing.T) {
 		}
 		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-policy", "disassociate", "--principal-arn", dev,
 			"--policy-arn", "AmazonEKSHybridPolicy"))
+		// AmazonARCRegionSwitchScalingPolicy, as the ARC guide lists and
+		// associates it (namespace scope): get and update a workload's scale
+		// subresource, not the workload itself, and no patch.
+		mustSucceed(t, asAdmin("create", "deployment", "web", "-n", "prod", "--image=registry.invalid/web"))
+		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-policy", "associate", "--principal-arn", dev,
+			"--policy-arn", "AmazonARCRegionSwitchScalingPolicy", "--scope", "namespace", "--namespaces", "prod"))
+		if r := asDev("get", "--raw", "/apis/apps/v1/namespaces/prod/deployments/web/scale"); r.Code != 0 || !strings.Contains(r.Stdout, `"kind":"Scale"`) {
+			t.Errorf("get deployments/web/scale with the ARC policy: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		for _, q := range []struct {
+			verb, resource, subresource, ns string
+			yes                             bool
+		}{
+			{"update", "deployments.apps", "scale", "prod", true},
+			{"get", "deployments.apps", "status", "prod", true},
+			{"patch", "horizontalpodautoscalers.autoscaling", "", "prod", true},
+			{"patch", "deployments.apps", "scale", "prod", false},
+			{"update", "deployments.apps", "status", "prod", false},
+			{"get", "deployments.apps", "", "prod", false},
+			{"update", "statefulsets.apps", "scale", "kube-system", false},
+		} {
+			r := asDev("auth", "can-i", q.verb, q.resource, "--subresource="+q.subresource, "-n", q.ns)
+			if got := r.Code == 0 && r.Stdout == "yes\n"; got != q.yes {
+				t.Errorf("can-i %s %s (subresource %q) -n %s with the ARC policy: exit %d stdout %q, want yes=%v",
+					q.verb, q.resource, q.subresource, q.ns, r.Code, r.Stdout, q.yes)
+			}
+		}
+		mustSucceed(t, kubeiamCLI(t, c, localsts.DevCreatorUser, "access-policy", "disassociate", "--principal-arn", dev,
+			"--policy-arn", "AmazonARCRegionSwitchScalingPolicy"))
 		// The creator keeps administrator access through its bootstrapped entry.
 		mustSucceed(t, kubectl(t, c, localsts.DevCreatorUser, creatorKC, "get", "namespaces"))
 	})
