@@ -230,6 +230,16 @@ func explainCases() []explainCase {
 			arn:   creatorARN, req: &Request{Verb: "delete", Resource: "namespaces", Name: "prod"},
 			code: CodeAllowedByRBAC, verdict: VerdictAllowed,
 		},
+		{
+			name: "API: an access entry with AmazonAIOpsAssistantPolicy allows get pods anywhere",
+			parts: func(t *testing.T) Parts {
+				p := "arn:aws:iam::111122223333:role/investigations"
+				return Parts{Mode: access.ModeAPI, CreatorARN: creatorARN, Entries: []access.AccessEntry{entry(p, "aiops")},
+					Associations: []access.AccessPolicyAssociation{assoc(p, authz.AIOpsPolicyARN)}}
+			},
+			arn: "arn:aws:sts::111122223333:assumed-role/investigations/run", req: getPods("prod"),
+			code: CodeAllowedByPolicy, verdict: VerdictAllowed,
+		},
 	}
 }
 

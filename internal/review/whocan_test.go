@@ -123,6 +123,26 @@ func TestWhoCanPaths(t *testing.T) {
 			q: deletePodsProd,
 		},
 		{
+			name: "ARC Region switch policy allows updating a workload's scale in its namespace",
+			in: Input{Mode: access.ModeAPI, Entries: []access.AccessEntry{entry(opsRole, "ops")},
+				Associations: []access.AccessPolicyAssociation{assoc(opsRole, authz.ARCScalingPolicyARN, "prod")}},
+			q:    Request{Verb: "update", APIGroup: "apps", Resource: "deployments", Subresource: "scale", Name: "web", Namespace: "prod"},
+			want: []string{opsRole + ":accessPolicy"},
+		},
+		{
+			name: "ARC Region switch policy does not allow deleting pods",
+			in: Input{Mode: access.ModeAPI, Entries: []access.AccessEntry{entry(opsRole, "ops")},
+				Associations: []access.AccessPolicyAssociation{assoc(opsRole, authz.ARCScalingPolicyARN, "prod")}},
+			q: deletePodsProd,
+		},
+		{
+			name: "AIOps policy with cluster scope allows listing nodes",
+			in: Input{Mode: access.ModeAPI, Entries: []access.AccessEntry{entry(opsRole, "ops")},
+				Associations: []access.AccessPolicyAssociation{assoc(opsRole, authz.AIOpsPolicyARN)}},
+			q:    Request{Verb: "list", Resource: "nodes"},
+			want: []string{opsRole + ":accessPolicy"},
+		},
+		{
 			name: "access entry group bound to a custom ClusterRole",
 			in: Input{Mode: access.ModeAPI, Entries: []access.AccessEntry{entry(opsRole, "ops", "oncall")},
 				RBAC: &rbaceval.RBAC{ClusterRoles: []rbacv1.ClusterRole{podDeleter},
