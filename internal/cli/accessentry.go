@@ -44,7 +44,7 @@ func renderEntry(s IO, o *eksOptions, e *types.AccessEntry) error {
 	v := toEntryView(e)
 	return render(s.Out, o.output, v, func(w io.Writer) {
 		fmt.Fprintln(w, "PRINCIPAL ARN\tTYPE\tUSERNAME\tGROUPS\tCREATED")
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.PrincipalARN, v.Type, v.Username, dash(strings.Join(v.KubernetesGroups, ",")), v.CreatedAt)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.PrincipalARN, dash(v.Type), dash(v.Username), dash(strings.Join(v.KubernetesGroups, ",")), dash(v.CreatedAt))
 	})
 }
 

@@ -46,7 +46,7 @@ func toAssociationView(a *types.AssociatedAccessPolicy) associationView {
 func associationTable(w io.Writer, views []associationView) {
 	fmt.Fprintln(w, "POLICY\tSCOPE\tNAMESPACES\tASSOCIATED")
 	for _, v := range views {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", strings.TrimPrefix(v.PolicyARN, policyARNPrefix), v.ScopeType, dash(strings.Join(v.Namespaces, ",")), v.AssociatedAt)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", strings.TrimPrefix(v.PolicyARN, policyARNPrefix), dash(v.ScopeType), dash(strings.Join(v.Namespaces, ",")), dash(v.AssociatedAt))
 	}
 }
 

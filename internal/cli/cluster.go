@@ -331,7 +331,7 @@ func newClusterDescribeCommand(s IO, o *eksOptions) *cobra.Command {
 		return render(s.Out, o.output, v, func(w io.Writer) {
 			// One word per header, so that each reads as the one column it is.
 			fmt.Fprintln(w, "NAME\tSTATUS\tAUTHENTICATION_MODE\tBOOTSTRAP_CREATOR_ADMIN\tCREATED")
-			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", v.Name, v.Status, v.AuthenticationMode, v.BootstrapClusterCreatorAdminPermissions, v.CreatedAt)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", v.Name, dash(v.Status), dash(v.AuthenticationMode), v.BootstrapClusterCreatorAdminPermissions, dash(v.CreatedAt))
 		})
 	})
 }
@@ -410,7 +410,7 @@ does not check.`,
 		}
 		return render(s.Out, o.output, v, func(w io.Writer) {
 			fmt.Fprintln(w, "UPDATE_ID\tTYPE\tSTATUS\tAUTHENTICATION_MODE")
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", v.ID, v.Type, v.Status, v.AuthenticationMode)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", dash(v.ID), dash(v.Type), dash(v.Status), dash(v.AuthenticationMode))
 		})
 	})
 }

@@ -107,7 +107,7 @@ func TestDoctorWithoutKubeconfig(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "FAIL  server") {
 		t.Fatalf("exit %d, want 1 at the server link:\n%s%s", code, out, errOut)
 	}
-	for _, w := range []string{"SKIP  kubeconfig   no current context", `from profile "developer" (AWS_PROFILE, static keys)`, "export AWS_PROFILE=creator"} {
+	for _, w := range []string{"SKIP  kubeconfig   no current context", `from shared-credentials-file (profile "developer" (AWS_PROFILE) in `, "export AWS_PROFILE=creator"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}

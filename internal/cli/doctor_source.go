@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/kubeiam/kubeiam/internal/tokengen"
@@ -27,10 +25,13 @@ const (
 type credSource struct {
 	src  tokengen.Source
 	kind string
-	// name is the source as printed: `profile "dev" (IAM Identity Center (SSO))`.
-	name string
+	// name is the source as printed: `profile "dev" (IAM Identity Center (SSO))`;
+	// base is the same without the plugin's --role-arn.
+	name, base string
 	// sourceProfile is the profile whose credentials assume a profile's role.
 	sourceProfile string
+	// profile is the profile's shared configuration, when it has one.
+	profile *config.SharedConfig
 	// roleARN is the role the plugin assumes (--role-arn), if any.
 	roleARN string
 }
@@ -52,6 +53,7 @@ func describeSource(ctx context.Context, o tokengen.CredentialOptions) credSourc
 		if err == nil {
 			s.kind = profileKind(sc)
 			s.sourceProfile = sc.SourceProfileName
+			s.profile = &sc
 		}
 		how := "AWS_PROFILE"
 		if s.src.Kind == tokengen.SourceProfileFlag {
@@ -62,6 +64,7 @@ func describeSource(ctx context.Context, o tokengen.CredentialOptions) credSourc
 			s.name = fmt.Sprintf("profile %q (%s: not in %s or %s), then container and instance credentials", s.src.Profile, how, s.src.ConfigFile, s.src.CredentialsFile)
 		}
 	}
+	s.base = s.name
 	if s.roleARN != "" {
 		s.name += ", assuming role " + s.roleARN
 	}
@@ -82,17 +85,6 @@ func profileKind(sc config.SharedConfig) string {
 		return sourceKeys
 	}
 	return sourceOther
-}
-
-// used adds what the SDK reports it actually used, when it says more.
-func (s credSource) used(c aws.Credentials) string {
-	switch {
-	case c.Source == "":
-		return s.name
-	case strings.HasPrefix(c.Source, "SharedConfigCredentials: "):
-		return s.name + " in " + strings.TrimPrefix(c.Source, "SharedConfigCredentials: ")
-	}
-	return s.name
 }
 
 // profileFlag spells the profile for an aws command.

@@ -48,8 +48,9 @@ reproduces and fixes the classic "error: You must be logged in to the server
 refused until you map them in aws-auth or give them an access entry.
 
 It writes, in --dir: a kubeconfig per identity (creator, developer, admin) whose
-exec plugin is this kubeiam binary's "token" command, AWS credentials and config
-files, and creator.env and developer.env to source. Every start is a fresh
+exec plugin is the kubeiam-token next to this kubeiam binary, as "kubeiam
+kubeconfig" writes it (this binary's "token" command when there is none), AWS
+credentials and config files, and creator.env and developer.env to source. Every start is a fresh
 cluster. Ctrl-C stops everything.
 
 kube-apiserver is built from source on first use (about 5 minutes; it needs the

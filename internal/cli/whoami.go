@@ -230,7 +230,7 @@ func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
 		return err
 	}
 	if !w.Authenticated {
-		return withExitCode(1, fmt.Errorf("not authenticated (%s): %s", w.Code, w.Reason))
+		return withExitCode(1, errors.New("not authenticated"+codeInParens(w.Code)+": "+orDash(w.Reason)))
 	}
 	return nil
 }
@@ -242,10 +242,10 @@ func printWhoami(out io.Writer, w diag.Whoami) error {
 		rows = append(rows, [2]string{"matched as", w.CanonicalARN})
 	}
 	if w.Authenticated {
-		rows = append(rows, [][2]string{{"username", w.Username}, {"uid", w.UID}, {"groups", orDash(strings.Join(w.Groups, ", "))},
-			{"mapped by", w.MappedBy}, {"access policies", orDash(strings.Join(w.Policies, ", "))}}...)
+		rows = append(rows, [][2]string{{"username", orDash(w.Username)}, {"uid", orDash(w.UID)}, {"groups", orDash(strings.Join(w.Groups, ", "))},
+			{"mapped by", orDash(w.MappedBy)}, {"access policies", orDash(strings.Join(w.Policies, ", "))}}...)
 	} else {
-		rows = append(rows, [][2]string{{"code", w.Code}, {"reason", w.Reason}}...)
+		rows = append(rows, [][2]string{{"code", orDash(w.Code)}, {"reason", orDash(w.Reason)}}...)
 		if w.ClusterCreatorARN != "" {
 			rows = append(rows, [2]string{"cluster creator", w.ClusterCreatorARN})
 		}
@@ -253,7 +253,9 @@ func printWhoami(out io.Writer, w diag.Whoami) error {
 	for _, n := range w.Notes {
 		rows = append(rows, [2]string{"note", n})
 	}
-	rows = append(rows, [2]string{"token SHA-256", w.TokenSHA256 + " (first 12 hex digits)"})
+	if w.TokenSHA256 != "" {
+		rows = append(rows, [2]string{"token SHA-256", w.TokenSHA256 + " (first 12 hex digits)"})
+	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}
@@ -284,3 +286,12 @@ func writeJSONOut(w io.Writer, v any) error {
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// codeInParens is " (CODE)", or nothing when a server gave no code: never
+// "()".
+func codeInParens(code string) string {
+	if code == "" {
+		return ""
+	}
+	return " (" + code + ")"
+}

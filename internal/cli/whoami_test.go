@@ -98,3 +98,28 @@ func TestLogs(t *testing.T) {
 		}
 	})
 }
+
+// An answer without a code, a reason or a token hash (a server that sends
+// less) prints dashes, never an empty value or "()".
+func TestWhoamiPrintsNoEmptyValues(t *testing.T) {
+	var b strings.Builder
+	if err := printWhoami(&b, diag.Whoami{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "authenticated:  no\nARN:            -\ncode:           -\nreason:         -\n"
+	if b.String() != want {
+		t.Errorf("printWhoami:\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := printWhoami(&b, diag.Whoami{Authenticated: true, ARN: "arn:aws:iam::111122223333:user/a", Username: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if strings.HasSuffix(l, ":") || strings.HasSuffix(l, "  ") {
+			t.Errorf("empty value in %q:\n%s", l, b.String())
+		}
+	}
+	if got := "not authenticated" + codeInParens(""); got != "not authenticated" {
+		t.Errorf("codeInParens(\"\") gives %q", got)
+	}
+}

@@ -36,11 +36,14 @@ func writeExercise(c *harness.Cluster, command string) (exercise, error) {
 	if !ok1 || !ok2 {
 		return ex, fmt.Errorf("lab: the local STS has no %s or %s user", localsts.DevCreatorUser, localsts.DevDeveloperUser)
 	}
-	for _, f := range []struct{ name, text string }{
+	files := []struct{ name, text string }{
 		{creatorEnv, ex.env(ex.creator, "the cluster creator, an administrator without any mapping")},
 		{developerEnv, ex.env(ex.developer, "the developer, mapped nowhere until you fix it")},
-		{awsAuthFix, ex.awsAuthManifest()},
-	} {
+	}
+	if c.Kubeiam.Cluster().AuthenticationMode.UsesConfigMap() {
+		files = append(files, struct{ name, text string }{awsAuthFix, ex.awsAuthManifest()})
+	}
+	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(c.Dir, f.name), []byte(f.text), 0o600); err != nil {
 			return ex, fmt.Errorf("lab: %w", err)
 		}
@@ -78,10 +81,14 @@ func (ex exercise) env(p harness.AWSProfile, who string) string {
 	return b.String()
 }
 
-// awsAuthManifest is the aws-auth ConfigMap that maps the developer.
+// awsAuthManifest is the aws-auth ConfigMap that maps the developer in the
+// group developers, and the binding that lets that group read (the view
+// ClusterRole): the least that makes "kubectl get svc" work, as the fixes
+// of "kubeiam explain" are, never system:masters.
 func (ex exercise) awsAuthManifest() string {
-	return `# The kubeiam lab's aws-auth fix: map the IAM user developer to a Kubernetes
-# user in system:masters. Apply it with the lab's admin kubeconfig.
+	return `# The kubeiam lab's aws-auth fix: map the IAM user developer to the Kubernetes
+# user developer in the group developers, and let that group read everything
+# (ClusterRole view). Apply it with the lab's admin kubeconfig.
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -92,9 +99,28 @@ data:
     - userarn: ` + ex.developer.ARN + `
       username: developer
       groups:
-        - system:masters
+        - ` + developersGroup + `
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ` + developersBinding + `
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: view
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: Group
+  name: ` + developersGroup + `
 `
 }
+
+// The group the aws-auth fix maps the developer to, and its binding.
+const (
+	developersGroup   = "developers"
+	developersBinding = "developers-view"
+)
 
 func (ex exercise) path(name string) string { return filepath.Join(ex.c.Dir, name) }
 
@@ -109,19 +135,23 @@ func (ex exercise) labPath(name string) string {
 func (ex exercise) print(w io.Writer) {
 	cluster := ex.c.Kubeiam.Cluster()
 	kubeiamLog, apiserverLog, etcdLog := ex.c.LogPaths()
-	admin, dev, k := ex.labPath("admin.kubeconfig"), ex.developer.ARN, ex.command
+	server, ca := ex.c.Kubeiam.URL(""), shellQuote(ex.c.Kubeiam.Bundle().CAFile)
+	files := "creator.env, developer.env, *.kubeconfig, aws/"
+	if cluster.AuthenticationMode.UsesConfigMap() {
+		files += ", " + awsAuthFix
+	}
 	fmt.Fprintf(w, `
 kubeiam lab is ready: etcd, kube-apiserver and kubeiam, on 127.0.0.1.
 Every start is a fresh cluster.
 
   kube-apiserver   %[1]s
   AWS endpoint     %[2]s   (local STS + access-management API)
-  kubeiam server   %[16]s   (webhooks; whoami, explain, logs, doctor)
-  its CA           %[17]s
+  kubeiam server   %[13]s   (webhooks; whoami, explain, logs, doctor)
+  its CA           %[14]s
   cluster          %[3]s, authentication mode %[4]s
   creator          %[5]s   (an administrator without any mapping)
   developer        %[6]s   (mapped nowhere)
-  files            %[7]s   (creator.env, developer.env, *.kubeconfig, aws/, aws-auth.yaml)
+  files            %[7]s   (%[15]s)
                    each .env exports KUBECONFIG, AWS_PROFILE, AWS_ENDPOINT_URL_STS, KUBEIAM_CLUSTER,
                    KUBEIAM_ENDPOINT, KUBEIAM_WEBHOOK and KUBEIAM_CA: every kubeiam command works as is
   logs             %[8]s
@@ -142,30 +172,13 @@ Reproduce and fix the classic Unauthorized, in another shell:
   #    after a few memcache.go lines, when it has not cached the API's discovery: skip step 1 and see.)
   #    kubeiam says why, here and in kubeiam.log: access denied ... error="ARN is not mapped"
 
-  # 3. Fix it in aws-auth, with the lab's admin kubeconfig (a static token in system:masters):
-  kubectl --kubeconfig %[13]s apply -f %[14]s
-  kubectl get svc
-  #    The developer now lists services (mapped in system:masters). The same fix, by hand:
-  #      kubectl --kubeconfig %[13]s -n kube-system edit configmap aws-auth
-  #    or with kubeiam's aws-auth commands:
-  #      %[15]s aws-auth add-user --kubeconfig %[13]s --arn %[6]s --groups system:masters
-
-  # 4. Or fix it with access entries, the EKS API way, as the creator (undo step 3 first):
-  kubectl --kubeconfig %[13]s -n kube-system delete configmap aws-auth
-  %[15]s cluster update-config --profile creator --authentication-mode API_AND_CONFIG_MAP
-  %[15]s access-entry create --profile creator --principal-arn %[6]s
-  %[15]s access-policy associate --profile creator --principal-arn %[6]s --policy-arn AmazonEKSViewPolicy --scope cluster
-  kubectl get svc
-  #    The developer lists services again, read-only (AmazonEKSViewPolicy).
-
-  # 5. All of it in the web console, as the creator (it prints its URL; add --open):
-  %[15]s console --profile creator --kubeconfig %[13]s --server %[16]s --ca-file %[17]s
-
+%[16]s
 Stop with Ctrl-C: kube-apiserver, etcd and kubeiam stop; the files stay.
 `, ex.c.APIServerURL, ex.c.STSURL, cluster.Name, cluster.AuthenticationMode,
-		ex.creator.ARN, dev, ex.c.Dir, kubeiamLog, apiserverLog, etcdLog,
-		shellQuote(ex.path(creatorEnv)), shellQuote(ex.path(developerEnv)),
-		admin, ex.labPath(awsAuthFix), k, ex.c.Kubeiam.URL(""), shellQuote(ex.c.Kubeiam.Bundle().CAFile))
+		ex.creator.ARN, ex.developer.ARN, ex.c.Dir, kubeiamLog, apiserverLog, etcdLog,
+		shellQuote(ex.path(creatorEnv)), shellQuote(ex.path(developerEnv)), server, ca, files,
+		fixSteps(fixInput{mode: cluster.AuthenticationMode, admin: ex.labPath("admin.kubeconfig"), awsAuthFile: ex.labPath(awsAuthFix),
+			kubeiam: ex.command, developer: ex.developer.ARN, server: server, caFile: ca}))
 }
 
 // shellQuote quotes s for a POSIX shell, leaving plain words as they are.

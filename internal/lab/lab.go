@@ -46,8 +46,10 @@ type Options struct {
 	KubeAPIServer string
 	// Etcd is the etcd binary; etcd on PATH when empty.
 	Etcd string
-	// Kubeiam is the kubeiam binary the kubeconfigs run as their exec
-	// plugin ("kubeiam token"); required.
+	// Kubeiam is the kubeiam binary; required. The kubeconfigs' exec
+	// plugin is the kubeiam-token next to it, the fast form "kubeiam
+	// kubeconfig" writes, which hands cache misses over to this kubeiam;
+	// without one (a "go run" build) they run "Kubeiam token".
 	Kubeiam string
 	// Command is how the exercise spells kubeiam ("kubeiam" when empty).
 	Command string
@@ -99,10 +101,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	fmt.Fprintf(o.Err, "%s: starting etcd, kube-apiserver and kubeiam in %s\n", logPrefix, dir)
+	plugin := harness.TokenPluginNextTo(o.Kubeiam)
+	if plugin == "" {
+		fmt.Fprintf(o.Err, "%s: no %s next to %s; the kubeconfigs run %q instead, which is slower (go install ./cmd/... or make build installs both)\n",
+			logPrefix, harness.TokenPluginName, o.Kubeiam, o.Kubeiam+" token")
+	}
 	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	c, err := harness.Start(startCtx, harness.Options{
-		Dir: dir, KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: o.Kubeiam, ClusterID: ClusterID, Log: o.Err,
+		Dir: dir, KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: o.Kubeiam, TokenPlugin: plugin, ClusterID: ClusterID, Log: o.Err,
 	})
 	if err != nil {
 		return stopped(ctx, fmt.Errorf("start the lab: %w", err))

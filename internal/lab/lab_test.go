@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/kubeiam/kubeiam/internal/lab/harness"
 	"github.com/kubeiam/kubeiam/internal/lab/kubeapiserver"
 	"github.com/kubeiam/kubeiam/internal/testutil"
@@ -27,7 +29,12 @@ var kubernetesService = regexp.MustCompile(`^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP
 // a context cancel (Ctrl-C) and checks that no process is left behind.
 func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 	apiserver, etcd, kubectl := requirePrograms(t)
-	kubeiam, err := harness.BuildKubeiam(context.Background(), t.TempDir())
+	bin := t.TempDir()
+	kubeiam, err := harness.BuildKubeiam(context.Background(), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugin, err := harness.BuildTokenPlugin(context.Background(), bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +55,7 @@ func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 		t.Fatalf("lab not ready after %s\n%s", startTimeout, errs.String())
 	}
 	t.Logf("exercise:\n%s", out.String())
+	checkFastPlugin(t, filepath.Join(dir, "developer.kubeconfig"), plugin)
 
 	err = Run(context.Background(), Options{Dir: dir, Kubeiam: kubeiam, KubeAPIServer: apiserver, Etcd: etcd})
 	if err == nil || !strings.Contains(err.Error(), "another kubeiam lab is running on "+dir) {
@@ -112,6 +120,21 @@ func TestLabExerciseBehavesAsPrinted(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "kubeiam lab: stopped") {
 		t.Errorf("no stop message:\n%s", errs.String())
+	}
+}
+
+// checkFastPlugin checks that a lab kubeconfig runs the exec plugin in the
+// form "kubeiam kubeconfig" writes: kubeiam-token --cluster-name CLUSTER.
+func checkFastPlugin(t *testing.T, path, plugin string) {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, u := range cfg.AuthInfos {
+		if u.Exec == nil || u.Exec.Command != plugin || strings.Join(u.Exec.Args, " ") != "--cluster-name "+ClusterID {
+			t.Errorf("%s: user %s runs %+v, want %s --cluster-name %s", path, name, u.Exec, plugin, ClusterID)
+		}
 	}
 }
 

@@ -272,3 +272,25 @@ func TestBrokenAWSAuthFileDegradesReadyz(t *testing.T) {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
 }
+
+// An aws-auth file that was never valid is reported as such by /readyz:
+// the mapping is empty, with no zero time ("since 0001-01-01T00:00:00Z")
+// for a good version that never was.
+func TestReadyzNeverGoodAWSAuthHasNoZeroTime(t *testing.T) {
+	d := startDev(t)
+	dir := d.dir
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "aws-auth.yaml"), []byte("mapRoles: |\n  - rolearn: [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again := startDev(t, func(o *DevOptions) { o.Dir = dir })
+	code, body := again.get(t, "/readyz")
+	if code != 200 || !strings.Contains(body, "no good version yet, so the aws-auth mapping is empty; latest input rejected: ") {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+	if strings.Contains(body, "0001-01-01") || strings.Contains(body, "(none)") {
+		t.Errorf("/readyz shows a zero value: %s", body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 
 	"github.com/kubeiam/kubeiam/internal/decisionlog"
 )
@@ -41,7 +42,31 @@ func handlerFor(format, level string) (func(io.Writer) slog.Handler, error) {
 	case "json":
 		return func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, opts) }, nil
 	case "text", "":
-		return func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, opts) }, nil
+		textOpts := *opts
+		textOpts.ReplaceAttr = separateNotes
+		return func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, &textOpts) }, nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// notesKey is the attribute of a decision's notes (package authn).
+const notesKey = "notes"
+
+// separateNotes writes a decision's notes, in the text log, one attribute
+// each (notes.1="..." notes.2="..."): the text handler would print the list
+// as one value, [first note second note], where one note runs into the
+// next. The JSON log keeps them as an array.
+func separateNotes(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) > 0 || a.Key != notesKey || a.Value.Kind() != slog.KindAny {
+		return a
+	}
+	notes, ok := a.Value.Any().([]string)
+	if !ok {
+		return a
+	}
+	attrs := make([]slog.Attr, len(notes))
+	for i, n := range notes {
+		attrs[i] = slog.String(strconv.Itoa(i+1), n)
+	}
+	return slog.Attr{Key: a.Key, Value: slog.GroupValue(attrs...)}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -47,5 +48,47 @@ func TestNewLoggerRefusesBadFlags(t *testing.T) {
 	}
 	if _, _, err := NewAsyncLogger(io.Discard, "json", "loud"); err == nil || !strings.Contains(err.Error(), `log level "loud"`) {
 		t.Errorf("level loud: %v", err)
+	}
+}
+
+// In the text log each of a decision's notes is a value of its own
+// (notes.1="..." notes.2="..."), not one bracketed list in which a note
+// runs into the next; the JSON log keeps the array.
+func TestTextLogSeparatesDecisionNotes(t *testing.T) {
+	notes := []string{"access entries not consulted: authentication mode is CONFIG_MAP", "no aws-auth mapping for arn:aws:iam::111122223333:user/developer"}
+	for _, tt := range []struct {
+		format string
+		want   string
+	}{
+		{"text", `code=NOT_MAPPED notes.1="access entries not consulted: authentication mode is CONFIG_MAP" notes.2="no aws-auth mapping for arn:aws:iam::111122223333:user/developer"` + "\n"},
+		{"json", `"code":"NOT_MAPPED","notes":["access entries not consulted: authentication mode is CONFIG_MAP","no aws-auth mapping for arn:aws:iam::111122223333:user/developer"]}` + "\n"},
+	} {
+		var sync, async testutil.SyncBuffer
+		l, err := NewLogger(&sync, tt.format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		al, a, err := NewAsyncLogger(&async, tt.format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []*slog.Logger{l, al} {
+			l.Info("access denied", "code", "NOT_MAPPED", "notes", notes)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for name, got := range map[string]string{"NewLogger": sync.String(), "NewAsyncLogger": async.String()} {
+			if !strings.HasSuffix(got, tt.want) {
+				t.Errorf("%s %s: %s\nwant it to end with %s", name, tt.format, got, tt.want)
+			}
+		}
+	}
+	// Other attributes that are lists keep the handler's own format.
+	var buf testutil.SyncBuffer
+	l, _ := NewLogger(&buf, "text", "info")
+	l.Info("access granted", "groups", []string{"a", "b"})
+	if !strings.HasSuffix(buf.String(), `groups="[a b]"`+"\n") {
+		t.Errorf("groups: %s", buf.String())
 	}
 }

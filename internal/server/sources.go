@@ -71,8 +71,7 @@ func (s *Server) addSource(name string, run func(context.Context) error, status 
 		case !c.Ready:
 			c.Detail = "not synced yet"
 		case st.LastError != "":
-			c.Detail = fmt.Sprintf("last good version %s (since %s) stays in force; latest input rejected: %s",
-				orNone(st.LastVersion), st.LastGood.Format(time.RFC3339), st.LastError)
+			c.Detail = rejectedDetail(st)
 		case st.Deleted:
 			c.Detail = "deleted: the aws-auth mapping is empty"
 		default:
@@ -95,6 +94,17 @@ func (s *Server) rejectedAWSAuth() []explain.RejectedAWSAuth {
 		}
 	}
 	return out
+}
+
+// rejectedDetail describes a source whose latest input was rejected: the
+// last good version stays in force, or, when none was ever accepted, the
+// mapping is empty (never a zero time: "since 0001-01-01T00:00:00Z").
+func rejectedDetail(st awsauthsource.Status) string {
+	if st.LastGood.IsZero() {
+		return "no good version yet, so the aws-auth mapping is empty; latest input rejected: " + st.LastError
+	}
+	return fmt.Sprintf("last good version %s (since %s) stays in force; latest input rejected: %s",
+		orNone(st.LastVersion), st.LastGood.UTC().Format(time.RFC3339), st.LastError)
 }
 
 func orNone(s string) string {

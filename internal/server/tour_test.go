@@ -3,6 +3,7 @@ package server
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,5 +83,33 @@ func TestTourAfterRestartDescribesTheState(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sts.yaml")); err != nil {
 		t.Errorf("reset dev directory not recreated: %v", err)
+	}
+}
+
+// Every variable the README says dev.env exports, it exports.
+func TestREADMEDevEnvVariablesAreExported(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "| `dev.env` |") {
+			row = l
+		}
+	}
+	names := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`").FindAllStringSubmatch(row, -1)
+	if len(names) < 8 {
+		t.Fatalf("README's dev.env row names %d variables:\n%s", len(names), row)
+	}
+	d := startDev(t)
+	env, err := os.ReadFile(filepath.Join(d.dir, "dev.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if !strings.Contains(string(env), "\nexport "+n[1]+"=") {
+			t.Errorf("README says dev.env exports %s; it does not:\n%s", n[1], env)
+		}
 	}
 }

@@ -72,6 +72,10 @@ type cachedSession struct {
 	warn     func(error)
 }
 
+// MFASessionSource is the aws.Credentials.Source of a role session served
+// from kubeiam's MFA session cache.
+const MFASessionSource = "kubeiam MFA session cache"
+
 type cachedCredentials struct {
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
@@ -84,7 +88,7 @@ func (c *cachedSession) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		var cc cachedCredentials
 		if err := json.Unmarshal([]byte(t.Value), &cc); err == nil && cc.AccessKeyID != "" {
 			return aws.Credentials{AccessKeyID: cc.AccessKeyID, SecretAccessKey: cc.SecretAccessKey, SessionToken: cc.SessionToken,
-				Source: "kubeiam MFA session cache", CanExpire: true, Expires: t.Expiration}, nil
+				Source: MFASessionSource, CanExpire: true, Expires: t.Expiration}, nil
 		}
 	}
 	creds, err := c.provider.Retrieve(ctx)

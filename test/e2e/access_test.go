@@ -28,7 +28,8 @@ func freshCluster(t *testing.T) *harness.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := harness.Start(context.Background(), harness.Options{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: kubeiamBinary()})
+	c, err := harness.Start(context.Background(), harness.Options{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: kubeiamBinary(),
+		TokenPlugin: harness.TokenPluginNextTo(kubeiamBinary())})
 	if err != nil {
 		t.Fatalf("start a control plane: %v", err)
 	}

@@ -38,7 +38,7 @@ func kubeStoreCluster(t *testing.T) *harness.Cluster {
 	t.Helper()
 	apiserver, etcd, crds := ownControlPlaneParts(t)
 	c, err := harness.Start(context.Background(), harness.Options{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd,
-		Kubeiam: kubeiamBinary(), CRDDir: crds})
+		Kubeiam: kubeiamBinary(), TokenPlugin: harness.TokenPluginNextTo(kubeiamBinary()), CRDDir: crds})
 	if err != nil {
 		t.Fatalf("start a control plane with the kubernetes store: %v", err)
 	}

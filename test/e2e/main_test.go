@@ -104,9 +104,15 @@ func startShared(ctx context.Context, t *testing.T, apiserver, etcd string) (*ha
 		if kubeiam, err = harness.BuildKubeiam(ctx, dir); err != nil {
 			return nil, err
 		}
+		// The kubeconfigs run kubeiam-token, as "kubeiam kubeconfig"
+		// writes them; it hands cache misses over to the kubeiam next to it.
+		if _, err = harness.BuildTokenPlugin(ctx, dir); err != nil {
+			return nil, err
+		}
 	}
 	built := time.Now()
-	c, err := harness.Start(ctx, harness.Options{Dir: dir, KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: kubeiam})
+	c, err := harness.Start(ctx, harness.Options{Dir: dir, KubeAPIServer: apiserver, Etcd: etcd, Kubeiam: kubeiam,
+		TokenPlugin: harness.TokenPluginNextTo(kubeiam)})
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func haCluster(t *testing.T) *harness.HA {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	h, err := harness.StartHA(ctx, harness.HAOptions{Dir: t.TempDir(), KubeAPIServer: apiserver, Etcd: etcd,
-		Kubeiam: kubeiamBinary(), CRDDir: crds, Replicas: 2})
+		Kubeiam: kubeiamBinary(), TokenPlugin: harness.TokenPluginNextTo(kubeiamBinary()), CRDDir: crds, Replicas: 2})
 	if err != nil {
 		t.Fatalf("start two replicas: %v", err)
 	}

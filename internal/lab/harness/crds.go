@@ -28,8 +28,11 @@ func ApplyCRDs(ctx context.Context, cfg *rest.Config, dir string) error {
 		return fmt.Errorf("apply CRDs: %w", err)
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("apply CRDs: no YAML files in %s (%v)", dir, err)
+	if err != nil {
+		return fmt.Errorf("apply CRDs: %w", err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("apply CRDs: no YAML files in %s", dir)
 	}
 	crds := client.Resource(crdGVR)
 	for _, f := range files {

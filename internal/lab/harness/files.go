@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -77,19 +78,50 @@ func (k kubeconfig) write(path string) error {
 	return nil
 }
 
-// execPlugin runs "kubeiam token" for the cluster as profile. The AWS
+// execPlugin is the user entry of a per-profile kubeconfig, in the form
+// "kubeiam kubeconfig" writes: the slim kubeiam-token with --cluster-name
+// (which hands over to the kubeiam next to it on a cache miss), or, when
+// the harness has no kubeiam-token, the equivalent "kubeiam token". The AWS
 // environment is in the kubeconfig itself, so the file works from any shell.
-func execPlugin(kubeiamBinary, clusterID string, files awsFiles, profile string) *clientcmdapi.ExecConfig {
+func (b plugin) execPlugin(clusterID string, files awsFiles, profile string) *clientcmdapi.ExecConfig {
 	var env []clientcmdapi.ExecEnvVar
 	for _, kv := range files.awsEnv(profile) {
 		name, value, _ := strings.Cut(kv, "=")
 		env = append(env, clientcmdapi.ExecEnvVar{Name: name, Value: value})
 	}
+	command, args := b.tokenPlugin, []string{"--cluster-name", clusterID}
+	if command == "" {
+		command, args = b.kubeiam, append([]string{"token"}, args...)
+	}
 	return &clientcmdapi.ExecConfig{
 		APIVersion:      "client.authentication.k8s.io/v1beta1",
-		Command:         kubeiamBinary,
-		Args:            []string{"token", "--cluster-id", clusterID},
+		Command:         command,
+		Args:            args,
 		Env:             env,
 		InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
 	}
+}
+
+// plugin is the binaries a per-profile kubeconfig runs.
+type plugin struct{ kubeiam, tokenPlugin string }
+
+// TokenPluginName is the slim exec plugin's binary (cmd/kubeiam-token).
+const TokenPluginName = "kubeiam-token"
+
+// TokenPluginNextTo returns the kubeiam-token next to the kubeiam binary
+// (symbolic links resolved, as kubeiam-token resolves its own path to find
+// kubeiam), or "" when there is none: only that one hands a cache miss over
+// to this very kubeiam.
+func TokenPluginNextTo(kubeiam string) string {
+	if kubeiam == "" {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(kubeiam); err == nil {
+		kubeiam = real
+	}
+	p := filepath.Join(filepath.Dir(kubeiam), TokenPluginName)
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		return ""
+	}
+	return p
 }

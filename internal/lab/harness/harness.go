@@ -34,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -61,6 +60,11 @@ type Options struct {
 	// Kubeiam is the kubeiam binary that per-profile kubeconfigs run as
 	// their exec plugin (see BuildKubeiam); when empty none are written.
 	Kubeiam string
+	// TokenPlugin, when set, is the kubeiam-token binary (BuildTokenPlugin,
+	// next to Kubeiam): the kubeconfigs then run it, the fast form
+	// "kubeiam kubeconfig" writes, and it hands cache misses over to the
+	// kubeiam next to it. When empty they run "Kubeiam token".
+	TokenPlugin string
 	// ClusterID is the cluster tokens are minted for; DefaultClusterID when
 	// empty.
 	ClusterID string
@@ -101,7 +105,7 @@ type Cluster struct {
 	kubeconfigs map[string]string
 	apiCAPEM    []byte
 	apiCAFile   string
-	kubeiamBin  string
+	plugin      plugin
 	log         *logBuffer
 	stops       []func() error
 	stopOnce    sync.Once
@@ -181,7 +185,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	if o.Kubeiam != "" {
-		if err := c.writeProfileKubeconfigs(api, o.Kubeiam); err != nil {
+		if err := c.writeProfileKubeconfigs(api, plugin{kubeiam: o.Kubeiam, tokenPlugin: o.TokenPlugin}); err != nil {
 			return nil, err
 		}
 	}
@@ -231,7 +235,11 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer, kubeStor
 	if extraLog != nil {
 		out = append(out, extraLog)
 	}
-	logger := slog.New(slog.NewTextHandler(io.MultiWriter(out...), nil))
+	// The server's own text log, as "kubeiam server" writes it.
+	logger, err := server.NewLogger(io.MultiWriter(out...), "text", "info")
+	if err != nil {
+		return nil, err
+	}
 	creator, ok := c.files.Profiles[localsts.DevCreatorUser]
 	if !ok {
 		return nil, errors.New("harness: the local STS has no creator user")
@@ -262,12 +270,12 @@ func (c *Cluster) startKubeiam(ctx context.Context, extraLog io.Writer, kubeStor
 	return startKubeiam(ctx, server.Options{Config: cfg, Logger: logger, LocalSTS: c.sts, AWSListener: c.awsLn, PrincipalIDs: ids}, c.AdminKubeconfig)
 }
 
-func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) error {
-	c.apiCAPEM, c.kubeiamBin = api.TLS.CAPEM, kubeiamBinary
+func (c *Cluster) writeProfileKubeconfigs(api *apiServer, p plugin) error {
+	c.apiCAPEM, c.plugin = api.TLS.CAPEM, p
 	for name := range c.files.Profiles {
 		path := filepath.Join(c.Dir, name+".kubeconfig")
 		k := kubeconfig{cluster: c.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: name,
-			exec: execPlugin(kubeiamBinary, c.ClusterID, c.files, name)}
+			exec: p.execPlugin(c.ClusterID, c.files, name)}
 		if err := k.write(path); err != nil {
 			return err
 		}
@@ -276,22 +284,22 @@ func (c *Cluster) writeProfileKubeconfigs(api *apiServer, kubeiamBinary string) 
 	return nil
 }
 
-// WriteKubeconfig writes Dir/name.kubeconfig, whose exec plugin runs
-// "kubeiam token" as the AWS profile with extra arguments (for example
+// WriteKubeconfig writes Dir/name.kubeconfig, whose exec plugin (see
+// Options.TokenPlugin) mints tokens as the AWS profile with extra arguments (for example
 // --role-arn and --sts-endpoint), and returns its path.
 func (c *Cluster) WriteKubeconfig(name, profile string, extraArgs ...string) (string, error) {
-	if c.kubeiamBin == "" {
+	if c.plugin.kubeiam == "" {
 		return "", errors.New("harness: no kubeiam binary (Options.Kubeiam)")
 	}
 	path := filepath.Join(c.Dir, name+".kubeconfig")
-	exec := execPlugin(c.kubeiamBin, c.ClusterID, c.files, profile)
+	exec := c.plugin.execPlugin(c.ClusterID, c.files, profile)
 	exec.Args = append(exec.Args, extraArgs...)
 	k := kubeconfig{cluster: c.ClusterID, server: c.APIServerURL, caPEM: c.apiCAPEM, user: name, exec: exec}
 	return path, k.write(path)
 }
 
-// Kubeconfig returns the kubeconfig whose exec plugin runs "kubeiam token"
-// as the AWS profile (an IAM user of the local STS: "creator",
+// Kubeconfig returns the kubeconfig whose exec plugin mints tokens as the
+// AWS profile (an IAM user of the local STS: "creator",
 // "developer"). It is empty unless Options.Kubeiam was set.
 func (c *Cluster) Kubeconfig(profile string) string { return c.kubeconfigs[profile] }
 

@@ -99,7 +99,7 @@ func (k *kubeiamServer) waitReady(ctx context.Context) error {
 		select {
 		case err := <-k.done:
 			k.done <- err
-			return fmt.Errorf("kubeiam server stopped: %v", err)
+			return stoppedError(err)
 		case <-ctx.Done():
 			return fmt.Errorf("kubeiam: waiting for /readyz: %w (last answer: %s)", ctx.Err(), last)
 		case <-time.After(100 * time.Millisecond):
@@ -164,4 +164,13 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// stoppedError reports a server that stopped before it was ready, with its
+// error when it returned one (never "<nil>").
+func stoppedError(err error) error {
+	if err == nil {
+		return errors.New("kubeiam server stopped before it was ready, without an error")
+	}
+	return fmt.Errorf("kubeiam server stopped before it was ready: %w", err)
 }

@@ -39,6 +39,7 @@ type HA struct {
 
 	files   awsFiles
 	kubeiam string
+	plugin  plugin
 	srv     *http.Server
 }
 
@@ -49,6 +50,9 @@ type HAOptions struct {
 	// Kubeiam is the kubeiam binary the replicas and the per-profile
 	// kubeconfigs' exec plugins run (see BuildKubeiam); required.
 	Kubeiam string
+	// TokenPlugin is as in Options: the kubeiam-token the kubeconfigs run,
+	// else "Kubeiam token".
+	TokenPlugin string
 	// CRDDir holds the kubeiam.io CRDs (deploy/base/crds); required.
 	CRDDir string
 	// Replicas is how many kubeiam replicas on the kubernetes store, each
@@ -104,7 +108,7 @@ func StartHA(ctx context.Context, o HAOptions) (_ *HA, err error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &HA{ControlPlane: cp, ClusterID: o.ClusterID, kubeiam: o.Kubeiam}
+	h := &HA{ControlPlane: cp, ClusterID: o.ClusterID, kubeiam: o.Kubeiam, plugin: plugin{kubeiam: o.Kubeiam, tokenPlugin: o.TokenPlugin}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, h.Stop())
@@ -213,7 +217,7 @@ func (h *HA) addReplica(ctx context.Context, name, store string) (*Replica, erro
 	for profile := range h.files.Profiles {
 		path := filepath.Join(r.dir, profile+".kubeconfig")
 		k := kubeconfig{cluster: h.ClusterID, server: api.URL, caPEM: api.TLS.CAPEM, user: profile,
-			exec: execPlugin(h.kubeiam, h.ClusterID, h.files, profile)}
+			exec: h.plugin.execPlugin(h.ClusterID, h.files, profile)}
 		if err := k.write(path); err != nil {
 			return nil, err
 		}
@@ -222,8 +226,8 @@ func (h *HA) addReplica(ctx context.Context, name, store string) (*Replica, erro
 	return r, nil
 }
 
-// Kubeconfig returns the kubeconfig whose exec plugin runs "kubeiam token"
-// as the AWS profile against this replica's kube-apiserver.
+// Kubeconfig returns the kubeconfig whose exec plugin mints tokens as the
+// AWS profile against this replica's kube-apiserver.
 func (r *Replica) Kubeconfig(profile string) string { return r.kubeconfigs[profile] }
 
 // Profile returns an AWS profile's identity and key.
