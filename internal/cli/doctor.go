@@ -436,7 +436,7 @@ func (doc *doctor) server(ctx context.Context) step {
 	if w.Authenticated {
 		return step{name: name, ok: true, detail: fmt.Sprintf("authenticated as %q, groups [%s], by %s", w.Username, strings.Join(w.Groups, " "), w.MappedBy)}
 	}
-	return fail(name, fmt.Sprintf("Unauthorized%s: %s; %s", codeInParens(w.Code), orDash(w.Reason), doc.expected(w)), doc.serverFix(ctx, c, w))
+	return fail(name, fmt.Sprintf("Unauthorized%s: %s; %s", codeInParens(w.Code), dash(w.Reason), doc.expected(w)), doc.serverFix(ctx, c, w))
 }
 
 // expected compares who you are with who the configuration expects.

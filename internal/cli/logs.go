@@ -138,7 +138,7 @@ func (p *logPrinter) print(r decisionlog.Record) error {
 		reason = strings.Join(r.Policies, ",")
 	}
 	if _, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
-		orDash(r.ARN), orDash(r.Username), orDash(r.Source), orDash(r.Code), orDash(reason)); err != nil {
+		dash(r.ARN), dash(r.Username), dash(r.Source), dash(r.Code), dash(reason)); err != nil {
 		return err
 	}
 	// Each note on a line of its own under its decision, never run

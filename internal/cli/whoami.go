@@ -230,22 +230,22 @@ func runWhoami(ctx context.Context, d diagDeps, f whoamiFlags) error {
 		return err
 	}
 	if !w.Authenticated {
-		return withExitCode(1, errors.New("not authenticated"+codeInParens(w.Code)+": "+orDash(w.Reason)))
+		return withExitCode(1, errors.New("not authenticated"+codeInParens(w.Code)+": "+dash(w.Reason)))
 	}
 	return nil
 }
 
 func printWhoami(out io.Writer, w diag.Whoami) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	rows := [][2]string{{"authenticated", yesNo(w.Authenticated)}, {"ARN", orDash(w.ARN)}}
+	rows := [][2]string{{"authenticated", yesNo(w.Authenticated)}, {"ARN", dash(w.ARN)}}
 	if w.CanonicalARN != "" && w.CanonicalARN != w.ARN {
 		rows = append(rows, [2]string{"matched as", w.CanonicalARN})
 	}
 	if w.Authenticated {
-		rows = append(rows, [][2]string{{"username", orDash(w.Username)}, {"uid", orDash(w.UID)}, {"groups", orDash(strings.Join(w.Groups, ", "))},
-			{"mapped by", orDash(w.MappedBy)}, {"access policies", orDash(strings.Join(w.Policies, ", "))}}...)
+		rows = append(rows, [][2]string{{"username", dash(w.Username)}, {"uid", dash(w.UID)}, {"groups", dash(strings.Join(w.Groups, ", "))},
+			{"mapped by", dash(w.MappedBy)}, {"access policies", dash(strings.Join(w.Policies, ", "))}}...)
 	} else {
-		rows = append(rows, [][2]string{{"code", orDash(w.Code)}, {"reason", orDash(w.Reason)}}...)
+		rows = append(rows, [][2]string{{"code", dash(w.Code)}, {"reason", dash(w.Reason)}}...)
 		if w.ClusterCreatorARN != "" {
 			rows = append(rows, [2]string{"cluster creator", w.ClusterCreatorARN})
 		}
@@ -267,13 +267,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func writeJSONOut(w io.Writer, v any) error {
