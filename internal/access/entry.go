@@ -114,8 +114,11 @@ type AccessEntry struct {
 	CreatedAt        time.Time
 	ModifiedAt       time.Time
 	// ClientRequestToken is the idempotency token of the CreateAccessEntry
-	// that made the entry, if it had one (see SameCreate).
+	// that made the entry, if it had one.
 	ClientRequestToken string
+	// UpdateTokens are the tokens of the entry's latest UpdateAccessEntry
+	// requests, oldest first (see ReplayedUpdate).
+	UpdateTokens []TokenUse
 }
 
 // Clone returns a deep copy of e, so that callers holding a snapshot cannot
@@ -123,6 +126,7 @@ type AccessEntry struct {
 func (e AccessEntry) Clone() AccessEntry {
 	e.KubernetesGroups = cloneStrings(e.KubernetesGroups)
 	e.Tags = cloneTags(e.Tags)
+	e.UpdateTokens = cloneTokenUses(e.UpdateTokens)
 	return e
 }
 
@@ -144,6 +148,9 @@ type UpdateEntryRequest struct {
 	KubernetesGroups *[]string
 	// Username replaces the username; the empty string restores the default.
 	Username *string
+	// ClientRequestToken is the request's idempotency token, if any: the
+	// updated entry remembers it (see ReplayedUpdate).
+	ClientRequestToken string
 }
 
 // EntryKey returns the key access entries are stored and matched under: the
@@ -333,6 +340,7 @@ func UpdateEntry(existing AccessEntry, req UpdateEntryRequest, now time.Time) (A
 		}
 	}
 	e.ModifiedAt = now
+	e.UpdateTokens = withUpdateToken(e.UpdateTokens, req)
 	return e, nil
 }
 

@@ -84,6 +84,9 @@ func (h *Handler) updateClusterConfig(c *call) (any, error) {
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkToken(req.ClientRequestToken); err != nil {
+		return nil, err
+	}
 	if req.AccessConfig == nil || req.AccessConfig.AuthenticationMode == "" {
 		return nil, invalidParameter("kubeiam can only update accessConfig.authenticationMode; the request has none.")
 	}

@@ -170,6 +170,19 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// maxTokenLength bounds a clientRequestToken. The EKS API reference gives
+// no bound; kubeiam keeps tokens, and the Kubernetes store's schema takes
+// up to 128 characters (the SDKs send a 36-character UUID).
+const maxTokenLength = 128
+
+// checkToken refuses a clientRequestToken kubeiam cannot keep.
+func checkToken(token string) error {
+	if len(token) > maxTokenLength {
+		return invalidParameter("The clientRequestToken is invalid, it must be at most " + strconv.Itoa(maxTokenLength) + " characters long.")
+	}
+	return nil
+}
+
 // parseScope converts a wire access scope.
 func parseScope(s *wireAccessScope) (authz.Scope, error) {
 	if s == nil || s.Type == "" {
