@@ -94,6 +94,23 @@ func TestAWSCLIFidelity(t *testing.T) {
 		}
 		refused(t, "An error occurred (InvalidRequestException) when calling the CreateAccessEntry operation: The clientRequestToken was already used with a different request",
 			append(args, "--kubernetes-groups", "ops")...)
+
+		// UpdateAccessEntry and UpdateClusterConfig take a token too (EKS
+		// API reference, their request bodies).
+		update := []string{"eks", "update-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN,
+			"--kubernetes-groups", "ops", "--client-request-token", "cli-token-2"}
+		first = ok(t, update...)
+		if again := ok(t, update...); !reflect.DeepEqual(first, again) {
+			t.Errorf("update-access-entry retry answered %v, want %v", again, first)
+		}
+		refused(t, "An error occurred (InvalidRequestException) when calling the UpdateAccessEntry operation: The clientRequestToken was already used with a different request",
+			"eks", "update-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN,
+			"--kubernetes-groups", "devs", "--client-request-token", "cli-token-2")
+		mode := []string{"eks", "update-cluster-config", "--name", testCluster, "--access-config", "authenticationMode=API", "--client-request-token", "cli-token-3"}
+		first = ok(t, mode...)
+		if again := ok(t, mode...); !reflect.DeepEqual(first["update"].(map[string]any)["id"], again["update"].(map[string]any)["id"]) {
+			t.Errorf("update-cluster-config retry answered %v, want %v", again, first)
+		}
 	})
 	t.Run("another region", func(t *testing.T) {
 		_, stderr, ok := runAWSIn(t, f, home, "creator", "eu-west-1", "eks", "describe-cluster", "--name", testCluster)
