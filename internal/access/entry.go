@@ -278,8 +278,24 @@ func checkPartition(p arn.Principal, region string) error {
 	return nil
 }
 
+// invalidPrincipalMessage is EKS's answer to a CreateAccessEntry whose
+// principalArn names no IAM principal it can use (InvalidParameterException,
+// as users quote it: terraform-aws-modules/terraform-aws-eks issue 2969, an
+// ARN of an IAM Identity Center role without its path, and
+// aws-samples/sample-agentic-platform issue 11, a role that does not exist).
+const invalidPrincipalMessage = "The specified principalArn is invalid: invalid principal."
+
+// ErrPrincipalNotFound is EKS's refusal of an access entry for an IAM
+// principal that does not exist, word for word.
+func ErrPrincipalNotFound() *Error {
+	return newError(InvalidParameterException, "%s", invalidPrincipalMessage)
+}
+
+// invalidPrincipal is EKS's message for a principalArn an entry cannot be
+// for, followed by what kubeiam knows of the reason (EKS gives none); the
+// message begins with EKS's, word for word, for callers that match it.
 func invalidPrincipal(detail string) *Error {
-	return newError(InvalidParameterException, "The specified principalArn is invalid: invalid principal. %s", detail)
+	return newError(InvalidParameterException, "%s %s", invalidPrincipalMessage, detail)
 }
 
 // defaultUsername is the username EKS gives an entry created without one: a
