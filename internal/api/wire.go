@@ -112,8 +112,9 @@ type wireAccessPolicy struct {
 }
 
 // Request bodies. Unknown members are refused where they would be silently
-// ignored otherwise (an UpdateClusterConfig of logging, say); the SDKs'
-// idempotency token clientRequestToken is accepted everywhere.
+// ignored otherwise (an UpdateClusterConfig of logging, say). The SDKs'
+// idempotency token clientRequestToken is a member of the three requests
+// EKS takes it in, and honoured there (see access.TokenUse).
 
 type createEntryRequest struct {
 	PrincipalARN       string            `json:"principalArn"`
