@@ -41,7 +41,14 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 		return nil, err
 	}
 	if entry.ClientRequestToken != "" {
-		if entry, err = h.store.GetEntry(entry.PrincipalARN); err != nil {
+		// The entry the request made: this one, or, for a request sent
+		// again, the first attempt's. A store whose reads lag its writes
+		// may not show it yet; the entry was created all the same.
+		stored, err := h.store.GetEntry(entry.PrincipalARN)
+		switch {
+		case err == nil:
+			entry = stored
+		case access.TypeOf(err) != access.ResourceNotFoundException:
 			return nil, err
 		}
 	}
