@@ -23,7 +23,7 @@ func TestUpdateHistory(t *testing.T) {
 		t.Errorf("Update(id-10) = %+v, %v", u, err)
 	}
 	_, err = c.Update("id-0")
-	wantError(t, err, ResourceNotFoundException, "No update found for ID: id-0.")
+	wantError(t, err, ResourceNotFoundException, "No update found for ID: id-0")
 	if _, ok := c.UpdateByToken("tok-0"); ok {
 		t.Error("a dropped update's token still matches")
 	}

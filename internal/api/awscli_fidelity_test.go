@@ -64,7 +64,7 @@ func TestAWSCLIFidelity(t *testing.T) {
 		if !reflect.DeepEqual(list["updateIds"], []any{id}) {
 			t.Errorf("updateIds = %v", list)
 		}
-		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeUpdate operation: No update found for ID: nope.",
+		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeUpdate operation: No update found for ID: nope\n",
 			"eks", "describe-update", "--name", testCluster, "--update-id", "nope")
 	})
 	t.Run("tags", func(t *testing.T) {
