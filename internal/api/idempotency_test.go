@@ -9,7 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,5 +177,60 @@ func TestSDKOneTokenRacingRequests(t *testing.T) {
 	_, err = c.UpdateAccessEntry(ctx, &eks.UpdateAccessEntryInput{ClusterName: name, PrincipalArn: dev, ClientRequestToken: aws.String(strings.Repeat("x", 129))})
 	if code := apiErrorCode(t, err); code != TypeInvalidParameter {
 		t.Errorf("a 129-character token: %v, want InvalidParameterException", err)
+	}
+}
+
+// TestTokensWhereEKSTakesThem: the operations whose request has a
+// clientRequestToken are exactly those whose input in the EKS service model
+// (testdata/awscli-models, botocore's) has one, marked idempotencyToken,
+// which the SDKs fill in: CreateAccessEntry, UpdateAccessEntry and
+// UpdateClusterConfig; not AssociateAccessPolicy nor any other.
+func TestTokensWhereEKSTakesThem(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "awscli-models", "eks", "2017-11-01", "service-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Operations map[string]struct {
+			Input struct{ Shape string } `json:"input"`
+		} `json:"operations"`
+		Shapes map[string]struct {
+			Members map[string]struct {
+				IdempotencyToken bool `json:"idempotencyToken"`
+			} `json:"members"`
+		} `json:"shapes"`
+	}
+	if err := json.Unmarshal(raw, &model); err != nil {
+		t.Fatal(err)
+	}
+	// The request body types; the operations not listed have none.
+	bodies := map[string]any{
+		OpCreateAccessEntry: createEntryRequest{}, OpUpdateAccessEntry: updateEntryRequest{},
+		OpUpdateClusterConfig: updateConfigRequest{}, OpAssociateAccessPolicy: associateRequest{},
+	}
+	var withToken []string
+	for _, p := range newRoutes() {
+		for _, op := range p.methods {
+			m, ok := model.Operations[op.name]
+			if !ok {
+				t.Errorf("%s is not in the EKS model", op.name)
+				continue
+			}
+			member, modelled := model.Shapes[m.Input.Shape].Members["clientRequestToken"]
+			served := false
+			if body, ok := bodies[op.name]; ok {
+				_, served = reflect.TypeOf(body).FieldByName("ClientRequestToken")
+			}
+			if modelled != served || modelled && !member.IdempotencyToken {
+				t.Errorf("%s: clientRequestToken in the EKS model %v (idempotency token %v), in kubeiam's request %v", op.name, modelled, member.IdempotencyToken, served)
+			}
+			if served {
+				withToken = append(withToken, op.name)
+			}
+		}
+	}
+	sort.Strings(withToken)
+	if want := []string{OpCreateAccessEntry, OpUpdateAccessEntry, OpUpdateClusterConfig}; !reflect.DeepEqual(withToken, want) {
+		t.Errorf("operations with a token %v, want %v", withToken, want)
 	}
 }
