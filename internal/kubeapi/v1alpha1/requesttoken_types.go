@@ -9,12 +9,13 @@ import (
 // makes, and its name is derived from the token (RequestTokenName), so the
 // API server lets exactly one of two requests with one token create it:
 // the other is the same request sent again (same entry, same digest), which
-// gets the entry, or a different one, which is refused. kubeiam deletes it
-// with the AccessEntry (they share the access-entry label) and when the
-// request it claims for fails.
+// gets the entry, or a different one, which is refused. It is labelled
+// AccessEntryLabel with the name of the AccessEntry the request makes;
+// kubeiam deletes it with that entry, and when the request fails. It is bookkeeping, not state to manage, so
+// it is not in the kubeiam category ("kubectl get kubeiam").
 //
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:scope=Cluster,categories=kubeiam
+// +kubebuilder:resource:scope=Cluster
 // +kubebuilder:printcolumn:name="Operation",type=string,JSONPath=`.spec.operation`
 // +kubebuilder:printcolumn:name="Principal",type=string,JSONPath=`.spec.principalArn`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
