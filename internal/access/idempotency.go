@@ -17,7 +17,9 @@ import (
 // it unchanged on their own retries, so that a retry of a request that
 // succeeded finds it done instead of doing it twice.
 //
-// A token names one request:
+// EKS documents neither what a token with another request gets nor how
+// far a token reaches; kubeiam refuses the other request (ErrTokenReused)
+// and gives a token this reach:
 //   - CreateAccessEntry: across the cluster. The store claims the token
 //     atomically with the entry's write, so that of two different requests
 //     with one token exactly one is done, whatever their principals, and
