@@ -69,11 +69,17 @@ func RequireAccessEntries(m Mode) error {
 // mode. As in EKS, modes move forwards one step at a time: CONFIG_MAP →
 // API_AND_CONFIG_MAP → API. Skipping the middle step, going back, and
 // "changing" to the current mode are each an InvalidParameterException
-// whose message begins with EKS's own "Unsupported authentication mode
-// update from X to Y" (the EKS troubleshooting guide "How do I troubleshoot
-// issues with access entries in my Amazon EKS cluster?" on re:Post, and the
-// EKS workshop's CONFIG_MAP → API attempt, quote it); kubeiam adds a
-// sentence saying why and what to do.
+// with EKS's own message, word for word: "Unsupported authentication mode
+// update from X to Y." (re:Post knowledge center, "How do I troubleshoot
+// issues with access entries in my Amazon EKS cluster?", quotes it for the
+// backward changes; the EKS workshop's CONFIG_MAP → API attempt gets the
+// same). Why a change is refused is the CLI's to explain (kubeiam cluster
+// set-mode), not the API's: tools match EKS's message.
+//
+// The intermediate mode is where aws-auth's mappings are recreated as
+// access entries while both still count, so jumping over it would drop
+// every aws-auth mapping at once; and enabling access entries is one-way
+// because principals, nodes included, may by then exist only as entries.
 func ValidateModeChange(from, to Mode) error {
 	if _, err := ParseMode(string(from)); err != nil {
 		return err
@@ -81,25 +87,10 @@ func ValidateModeChange(from, to Mode) error {
 	if _, err := ParseMode(string(to)); err != nil {
 		return err
 	}
-	prefix := "Unsupported authentication mode update from " + string(from) + " to " + string(to) + ". "
-	switch d := to.rank() - from.rank(); {
-	case d == 1:
+	if to.rank()-from.rank() == 1 {
 		return nil
-	case d > 1:
-		// The intermediate mode is where aws-auth's mappings are recreated as
-		// access entries while both still count; jumping over it would drop
-		// every aws-auth mapping at once.
-		return newError(InvalidParameterException,
-			"%sChange the authentication mode to %s first, move the aws-auth mappings to access entries, then change it to %s.",
-			prefix, ModeAPIAndConfigMap, to)
-	case d == 0:
-		return newError(InvalidParameterException, "%sThe cluster already uses %s; there is nothing to update.", prefix, from)
 	}
-	// Backwards. Principals, nodes included, may by now exist only as access
-	// entries; turning the entries off would lock them out, so EKS makes
-	// enabling access entries one-way.
-	return newError(InvalidParameterException,
-		"%sAuthentication mode changes are one-way (CONFIG_MAP → API_AND_CONFIG_MAP → API): once access entries are enabled they cannot be disabled, because principals may exist only as access entries and would lose access.", prefix)
+	return newError(InvalidParameterException, "Unsupported authentication mode update from %s to %s.", from, to)
 }
 
 // ClusterConfig is the access configuration of the cluster kubeiam serves.

@@ -114,8 +114,11 @@ type AccessEntry struct {
 	CreatedAt        time.Time
 	ModifiedAt       time.Time
 	// ClientRequestToken is the idempotency token of the CreateAccessEntry
-	// that made the entry, if it had one (see SameCreate).
+	// that made the entry, if it had one.
 	ClientRequestToken string
+	// UpdateTokens are the tokens of the entry's latest UpdateAccessEntry
+	// requests, oldest first (see ReplayedUpdate).
+	UpdateTokens []TokenUse
 }
 
 // Clone returns a deep copy of e, so that callers holding a snapshot cannot
@@ -123,6 +126,7 @@ type AccessEntry struct {
 func (e AccessEntry) Clone() AccessEntry {
 	e.KubernetesGroups = cloneStrings(e.KubernetesGroups)
 	e.Tags = cloneTags(e.Tags)
+	e.UpdateTokens = cloneTokenUses(e.UpdateTokens)
 	return e
 }
 
@@ -144,6 +148,9 @@ type UpdateEntryRequest struct {
 	KubernetesGroups *[]string
 	// Username replaces the username; the empty string restores the default.
 	Username *string
+	// ClientRequestToken is the request's idempotency token, if any: the
+	// updated entry remembers it (see ReplayedUpdate).
+	ClientRequestToken string
 }
 
 // EntryKey returns the key access entries are stored and matched under: the
@@ -271,8 +278,24 @@ func checkPartition(p arn.Principal, region string) error {
 	return nil
 }
 
+// invalidPrincipalMessage is EKS's answer to a CreateAccessEntry whose
+// principalArn names no IAM principal it can use (InvalidParameterException,
+// as users quote it: terraform-aws-modules/terraform-aws-eks issue 2969, an
+// ARN of an IAM Identity Center role without its path, and
+// aws-samples/sample-agentic-platform issue 11, a role that does not exist).
+const invalidPrincipalMessage = "The specified principalArn is invalid: invalid principal."
+
+// ErrPrincipalNotFound is EKS's refusal of an access entry for an IAM
+// principal that does not exist, word for word.
+func ErrPrincipalNotFound() *Error {
+	return newError(InvalidParameterException, "%s", invalidPrincipalMessage)
+}
+
+// invalidPrincipal is EKS's message for a principalArn an entry cannot be
+// for, followed by what kubeiam knows of the reason (EKS gives none); the
+// message begins with EKS's, word for word, for callers that match it.
 func invalidPrincipal(detail string) *Error {
-	return newError(InvalidParameterException, "The specified principalArn is invalid: invalid principal. %s", detail)
+	return newError(InvalidParameterException, "%s %s", invalidPrincipalMessage, detail)
 }
 
 // defaultUsername is the username EKS gives an entry created without one: a
@@ -333,6 +356,7 @@ func UpdateEntry(existing AccessEntry, req UpdateEntryRequest, now time.Time) (A
 		}
 	}
 	e.ModifiedAt = now
+	e.UpdateTokens = withUpdateToken(e.UpdateTokens, req)
 	return e, nil
 }
 

@@ -120,12 +120,12 @@ func TestValidateUsername(t *testing.T) {
 		{"{{SessionNameRaw}}", "The username {{SessionNameRaw}} is invalid, it must include a colon before {{SessionNameRaw}}"},
 		{"{{SessionName}}:admin", "The username {{SessionName}}:admin is invalid, it must include a colon before {{SessionName}}"},
 		{"a{{SessionNameRaw}}:{{SessionName}}", "The username a{{SessionNameRaw}}:{{SessionName}} is invalid, it must include a colon before {{SessionNameRaw}}"},
-		{"system:admin", "The username system:admin is invalid, it cannot start with system:"},
-		{"eks:x", "The username eks:x is invalid, it cannot start with eks:"},
-		{"aws:x", "The username aws:x is invalid, it cannot start with aws:"},
-		{"amazon:x", "The username amazon:x is invalid, it cannot start with amazon:"},
-		{"iam:x", "The username iam:x is invalid, it cannot start with iam:"},
-		{"IAM:{{SessionName}}", "The username IAM:{{SessionName}} is invalid, it cannot start with iam:"},
+		{"system:admin", "The username must not begin with system:"},
+		{"eks:x", "The username must not begin with eks:"},
+		{"aws:x", "The username must not begin with aws:"},
+		{"amazon:x", "The username must not begin with amazon:"},
+		{"iam:x", "The username must not begin with iam:"},
+		{"IAM:{{SessionName}}", "The username must not begin with iam:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.username, func(t *testing.T) {

@@ -81,6 +81,10 @@ func (e *Error) withCause(cause error) *Error {
 	return e
 }
 
+// WithCause records the internal cause of e, reachable with errors.Is and
+// errors.As but never part of the message, and returns e.
+func (e *Error) WithCause(cause error) *Error { return e.withCause(cause) }
+
 // ErrEntryNotFound is the error EKS answers with when no access entry exists
 // for a principal ARN.
 func ErrEntryNotFound() *Error {

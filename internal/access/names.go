@@ -44,7 +44,9 @@ func ValidateUsername(u string) error {
 		return newError(InvalidParameterException, "The username %q is invalid, it cannot contain control characters (offset %d).", u, i)
 	}
 	if prefix := reservedPrefix(u); prefix != "" {
-		return newError(InvalidParameterException, "The username %s is invalid, it cannot start with %s", u, prefix)
+		// EKS's words (UpdateAccessEntry, quoted in
+		// aws-ia/terraform-aws-eks-blueprints issue 2004).
+		return newError(InvalidParameterException, "The username must not begin with %s", prefix)
 	}
 	if err := checkTemplate(u); err != nil {
 		return newError(InvalidParameterException, "The username %q is invalid: %s", u, err).withCause(err)

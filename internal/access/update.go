@@ -116,10 +116,11 @@ func (c ClusterConfig) UpdateByToken(token string) (Update, bool) {
 }
 
 // ErrUpdateNotFound is the error for an update ID the cluster does not
-// have. EKS answers DescribeUpdate of an unknown ID with a
-// ResourceNotFoundException (the DescribeUpdate API reference lists it).
+// have: EKS's ResourceNotFoundException (the DescribeUpdate API reference
+// lists it) with EKS's message, word for word and without a final period
+// (aws/aws-cli issue 10252 quotes it).
 func ErrUpdateNotFound(id string) *Error {
-	return newError(ResourceNotFoundException, "No update found for ID: %s.", id)
+	return newError(ResourceNotFoundException, "No update found for ID: %s", id)
 }
 
 // ErrTokenReused is the refusal of a request whose clientRequestToken an

@@ -62,8 +62,8 @@ func TestAccessEntryCreate(t *testing.T) {
 			s.KubernetesGroups = []string{"devs", "system:masters"}
 		}), "InvalidParameterException: The kubernetes group name system:masters is invalid, it cannot start with system:"},
 		{"eks: username is reserved", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Username = "eks:admin" }),
-			"The username eks:admin is invalid, it cannot start with eks:"},
-		{"amazon: username is reserved", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Username = "amazon:x" }), "cannot start with amazon:"},
+			"The username must not begin with eks:"},
+		{"amazon: username is reserved", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Username = "amazon:x" }), "must not begin with amazon:"},
 		{"aws: tag key is reserved", entry(t, devRole, func(s *v1alpha1.AccessEntrySpec) { s.Tags = map[string]string{"aws:team": "x"} }),
 			"the prefix aws: is reserved"},
 		{"assumed-role session instead of its role", &v1alpha1.AccessEntry{
@@ -220,7 +220,7 @@ func TestAccessConfig(t *testing.T) {
 		{"backwards to CONFIG_MAP", Update, accessConfig("API_AND_CONFIG_MAP", nil), accessConfig("CONFIG_MAP", nil),
 			"InvalidParameterException: Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP."},
 		{"backwards from API", Update, accessConfig("API", nil), accessConfig("API_AND_CONFIG_MAP", nil),
-			"Authentication mode changes are one-way"},
+			"InvalidParameterException: Unsupported authentication mode update from API to API_AND_CONFIG_MAP."},
 		{"creator changed", Update, accessConfig("API", nil), accessConfig("API", func(s *v1alpha1.AccessConfigSpec) {
 			s.ClusterCreatorARN = "arn:aws:iam::111122223333:user/mallory"
 		}), "The clusterCreatorArn of the cluster's AccessConfig cannot be changed"},

@@ -64,7 +64,7 @@ func TestAWSCLIFidelity(t *testing.T) {
 		if !reflect.DeepEqual(list["updateIds"], []any{id}) {
 			t.Errorf("updateIds = %v", list)
 		}
-		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeUpdate operation: No update found for ID: nope.",
+		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeUpdate operation: No update found for ID: nope\n",
 			"eks", "describe-update", "--name", testCluster, "--update-id", "nope")
 	})
 	t.Run("tags", func(t *testing.T) {
@@ -94,6 +94,39 @@ func TestAWSCLIFidelity(t *testing.T) {
 		}
 		refused(t, "An error occurred (InvalidRequestException) when calling the CreateAccessEntry operation: The clientRequestToken was already used with a different request",
 			append(args, "--kubernetes-groups", "ops")...)
+
+		// UpdateAccessEntry and UpdateClusterConfig take a token too (EKS
+		// API reference, their request bodies).
+		update := []string{"eks", "update-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN,
+			"--kubernetes-groups", "ops", "--client-request-token", "cli-token-2"}
+		first = ok(t, update...)
+		if again := ok(t, update...); !reflect.DeepEqual(first, again) {
+			t.Errorf("update-access-entry retry answered %v, want %v", again, first)
+		}
+		refused(t, "An error occurred (InvalidRequestException) when calling the UpdateAccessEntry operation: The clientRequestToken was already used with a different request",
+			"eks", "update-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN,
+			"--kubernetes-groups", "devs", "--client-request-token", "cli-token-2")
+		mode := []string{"eks", "update-cluster-config", "--name", testCluster, "--access-config", "authenticationMode=API", "--client-request-token", "cli-token-3"}
+		first = ok(t, mode...)
+		if again := ok(t, mode...); !reflect.DeepEqual(first["update"].(map[string]any)["id"], again["update"].(map[string]any)["id"]) {
+			t.Errorf("update-cluster-config retry answered %v, want %v", again, first)
+		}
+	})
+	// EKS's messages, word for word, as the CLI prints them (the sources
+	// are in TestEKSMessagesWordForWord).
+	t.Run("EKS error messages", func(t *testing.T) {
+		refused(t, "An error occurred (InvalidParameterException) when calling the DescribeCluster operation: The parameter name"+invalidNameMessage,
+			"eks", "describe-cluster", "--name", "demo.staging")
+		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found for name: demo-staging.",
+			"eks", "describe-cluster", "--name", "demo-staging")
+		refused(t, "An error occurred (ResourceInUseException) when calling the CreateAccessEntry operation: The specified access entry resource is already in use on this cluster.",
+			"eks", "create-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN)
+		refused(t, "An error occurred (ResourceNotFoundException) when calling the DescribeAccessEntry operation: The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.",
+			"eks", "describe-access-entry", "--cluster-name", testCluster, "--principal-arn", "arn:aws:iam::111122223333:role/nobody")
+		refused(t, "An error occurred (InvalidParameterException) when calling the UpdateAccessEntry operation: The username must not begin with system:",
+			"eks", "update-access-entry", "--cluster-name", testCluster, "--principal-arn", adminRoleARN, "--username", "system:admin")
+		refused(t, "An error occurred (InvalidParameterException) when calling the UpdateClusterConfig operation: Unsupported authentication mode update from API to API_AND_CONFIG_MAP.",
+			"eks", "update-cluster-config", "--name", testCluster, "--access-config", "authenticationMode=API_AND_CONFIG_MAP")
 	})
 	t.Run("another region", func(t *testing.T) {
 		_, stderr, ok := runAWSIn(t, f, home, "creator", "eu-west-1", "eks", "describe-cluster", "--name", testCluster)

@@ -197,7 +197,7 @@ func awsCLIEntryRules(t *testing.T, f *fixture, home string) {
 	refused("username without a colon", "CreateAccessEntry", "InvalidParameterException",
 		"The username admin{{SessionName}} is invalid, it must include a colon before {{SessionName}}",
 		"create-access-entry", "--principal-arn", adminRoleARN, "--username", "admin{{SessionName}}")
-	refused("reserved username", "CreateAccessEntry", "InvalidParameterException", "The username amazon:admin is invalid, it cannot start with amazon:",
+	refused("reserved username", "CreateAccessEntry", "InvalidParameterException", "The username must not begin with amazon:",
 		"create-access-entry", "--principal-arn", adminRoleARN, "--username", "amazon:admin")
 	if out := succeeded("username with a colon", "create-access-entry", "--principal-arn", adminRoleARN, "--username", "admin:{{SessionName}}"); !strings.Contains(out, `"username": "admin:{{SessionName}}"`) {
 		t.Errorf("create-access-entry: %s", out)

@@ -14,8 +14,13 @@ import (
 const maxConfigAttempts = 3
 
 // cluster returns the stored cluster configuration if the call names it;
-// any other name, like a store with no cluster, is EKS's "No cluster found".
+// any other valid name, like a store with no cluster, is EKS's "No cluster
+// found", and a name no cluster can have is refused as EKS refuses it
+// (checkClusterName).
 func (h *Handler) cluster(c *call) (access.ClusterConfig, error) {
+	if err := checkClusterName(c); err != nil {
+		return access.ClusterConfig{}, err
+	}
 	cfg, err := h.store.GetCluster()
 	if access.TypeOf(err) == access.ResourceNotFoundException {
 		return access.ClusterConfig{}, access.ErrClusterNotFound(c.cluster)
@@ -84,6 +89,9 @@ func (h *Handler) updateClusterConfig(c *call) (any, error) {
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkToken(req.ClientRequestToken); err != nil {
+		return nil, err
+	}
 	if req.AccessConfig == nil || req.AccessConfig.AuthenticationMode == "" {
 		return nil, invalidParameter("kubeiam can only update accessConfig.authenticationMode; the request has none.")
 	}
@@ -140,4 +148,31 @@ func (h *Handler) changeMode(c *call, mode access.Mode, token string) (access.Up
 	}
 	h.completeUpdate(saved, u.ID)
 	return u, nil
+}
+
+// checkClusterName refuses a cluster name in the path that is not of EKS's
+// form with EKS's InvalidParameterException, word for word (its missing
+// space after the pattern included), as users quote it
+// (surajincloud/kubectl-eks issue 72): DescribeCluster's member is "name",
+// the access entry operations' is "clusterName", and EKS words the two
+// messages differently.
+func checkClusterName(c *call) error {
+	name := c.cluster
+	ok := name != "" && isAlnum(name[0])
+	for i := 1; ok && i < len(name); i++ {
+		ok = isAlnum(name[i]) || name[i] == '-' || name[i] == '_'
+	}
+	if ok {
+		return nil
+	}
+	subject := "The clusterName parameter"
+	switch c.op.name {
+	case OpDescribeCluster, OpUpdateClusterConfig, OpDescribeUpdate, OpListUpdates:
+		subject = "The parameter name"
+	}
+	return invalidParameter(subject + ` contains invalid characters. It should conform to the regular expression "^[0-9A-Za-z][A-Za-z0-9-_]*"In other words, it should start with a number or letter, and can contain numbers, letters, dashes, and underscores.`)
+}
+
+func isAlnum(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }

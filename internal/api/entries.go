@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 
@@ -17,6 +16,9 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 	if req.PrincipalARN == "" {
 		return nil, invalidParameter("principalArn is required.")
 	}
+	if err := checkToken(req.ClientRequestToken); err != nil {
+		return nil, err
+	}
 	cfg, err := h.entryCluster(c)
 	if err != nil {
 		return nil, err
@@ -28,42 +30,29 @@ func (h *Handler) createAccessEntry(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.ClientRequestToken != "" {
-		prev, found, err := h.entryByToken(req.ClientRequestToken)
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			if !access.SameCreate(prev, entry) {
-				return nil, access.ErrTokenReused()
-			}
-			return map[string]wireAccessEntry{"accessEntry": toWireEntry(prev)}, nil
-		}
-		entry.ClientRequestToken = req.ClientRequestToken
-	}
+	entry.ClientRequestToken = req.ClientRequestToken
 	if err := h.bindPrincipalID(c.r.Context(), &entry); err != nil {
 		return nil, err
 	}
+	// With a clientRequestToken the store claims the token with the write
+	// (see access.TokenUse): a request done already succeeds without a
+	// write, and is answered with the entry it made.
 	if err := h.store.CreateEntry(entry); err != nil {
 		return nil, err
 	}
-	return map[string]wireAccessEntry{"accessEntry": toWireEntry(entry)}, nil
-}
-
-// entryByToken finds the entry a CreateAccessEntry with token made. Two
-// different requests racing with one token may both be created: tokens
-// guard retries, which follow their first attempt.
-func (h *Handler) entryByToken(token string) (access.AccessEntry, bool, error) {
-	snap, err := h.store.Snapshot()
-	if err != nil {
-		return access.AccessEntry{}, false, fmt.Errorf("read access entries: %w", err)
-	}
-	for _, e := range snap.Entries {
-		if e.ClientRequestToken == token {
-			return e, true, nil
+	if entry.ClientRequestToken != "" {
+		// The entry the request made: this one, or, for a request sent
+		// again, the first attempt's. A store whose reads lag its writes
+		// may not show it yet; the entry was created all the same.
+		stored, err := h.store.GetEntry(entry.PrincipalARN)
+		switch {
+		case err == nil:
+			entry = stored
+		case access.TypeOf(err) != access.ResourceNotFoundException:
+			return nil, err
 		}
 	}
-	return access.AccessEntry{}, false, nil
+	return map[string]wireAccessEntry{"accessEntry": toWireEntry(entry)}, nil
 }
 
 func (h *Handler) describeAccessEntry(c *call) (any, error) {
@@ -82,11 +71,14 @@ func (h *Handler) updateAccessEntry(c *call) (any, error) {
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
 	}
+	if err := checkToken(req.ClientRequestToken); err != nil {
+		return nil, err
+	}
 	if _, err := h.entryCluster(c); err != nil {
 		return nil, err
 	}
 	entry, err := h.store.UpdateEntry(c.principal, access.UpdateEntryRequest{
-		KubernetesGroups: req.KubernetesGroups, Username: req.Username,
+		KubernetesGroups: req.KubernetesGroups, Username: req.Username, ClientRequestToken: req.ClientRequestToken,
 	}, h.now())
 	if err != nil {
 		return nil, err

@@ -23,11 +23,11 @@ func TestCustomUsernameRulesOverHTTP(t *testing.T) {
 		{"admin", ""},
 		{"john{{SessionName}}", "The username john{{SessionName}} is invalid, it must include a colon before {{SessionName}}"},
 		{"{{SessionNameRaw}}", "The username {{SessionNameRaw}} is invalid, it must include a colon before {{SessionNameRaw}}"},
-		{"system:x", "The username system:x is invalid, it cannot start with system:"},
-		{"eks:x", "The username eks:x is invalid, it cannot start with eks:"},
-		{"aws:x", "The username aws:x is invalid, it cannot start with aws:"},
-		{"amazon:x", "The username amazon:x is invalid, it cannot start with amazon:"},
-		{"iam:{{SessionName}}", "The username iam:{{SessionName}} is invalid, it cannot start with iam:"},
+		{"system:x", "The username must not begin with system:"},
+		{"eks:x", "The username must not begin with eks:"},
+		{"aws:x", "The username must not begin with aws:"},
+		{"amazon:x", "The username must not begin with amazon:"},
+		{"iam:{{SessionName}}", "The username must not begin with iam:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.username, func(t *testing.T) {

@@ -71,8 +71,12 @@ func (h *Handler) toAPIError(c *call, err error) *Error {
 		return &Error{Status: ae.HTTPStatus(), Type: string(ae.Type), Message: ae.Message, cause: err}
 	}
 	if errors.Is(err, store.ErrConflict) {
+		// In EKS's form ("Cannot update because cluster NAME currently has
+		// update ID in progress", rancher/rancher issue 28408; "Cannot
+		// AccessConfigUpdate because ...", aws/aws-cdk issue 33452): here the
+		// other update is another request's, which has no ID to name.
 		return &Error{Status: http.StatusConflict, Type: TypeResourceInUse,
-			Message: "The cluster configuration changed during this update; retry.", cause: err}
+			Message: "Cannot update because cluster " + c.cluster + " currently has another update in progress; retry.", cause: err}
 	}
 	h.log.Error("api internal error", "operation", c.op.name, "request_id", c.requestID, "error", err)
 	return &Error{Status: http.StatusInternalServerError, Type: TypeServer,

@@ -51,7 +51,7 @@ func TestModeTransitions(t *testing.T) {
 		f := newFixture(t, fixtureOptions{})
 		r := updateMode(t, f, "API")
 		if r.status != 400 || r.errType != "InvalidParameterException" ||
-			!strings.HasPrefix(r.message(), "Unsupported authentication mode update from CONFIG_MAP to API. ") {
+			r.message() != "Unsupported authentication mode update from CONFIG_MAP to API." {
 			t.Errorf("%d %s %q", r.status, r.errType, r.message())
 		}
 		cfg, _ := f.store.GetCluster()

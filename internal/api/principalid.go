@@ -22,7 +22,8 @@ type PrincipalIDs interface {
 // with every access entry (EKS API reference, AccessEntry, principalArn).
 //
 // A principal IAM says does not exist is refused: EKS's user guide
-// ("Create access entries") requires the ARN of an existing IAM principal.
+// ("Create access entries") requires the ARN of an existing IAM principal,
+// and EKS refuses any other with access.ErrPrincipalNotFound's message.
 // When IAM cannot be asked (unreachable, throttled, access denied) the
 // create fails closed with a ServerException, so that no entry is created
 // unbound by accident and the caller can retry; only a principal IAM cannot
@@ -35,7 +36,7 @@ func (h *Handler) bindPrincipalID(ctx context.Context, e *access.AccessEntry) er
 	id, err := h.principalIDs.PrincipalID(ctx, e.PrincipalARN)
 	switch {
 	case errors.Is(err, iamid.ErrNotFound):
-		return invalidParameter(fmt.Sprintf("The specified principalArn %s could not be found: it must be an existing IAM role or user.", e.PrincipalARN))
+		return access.ErrPrincipalNotFound().WithCause(err)
 	case err != nil:
 		return &Error{Status: http.StatusInternalServerError, Type: TypeServer,
 			Message: "The IAM principal's unique ID could not be looked up; retry.", cause: fmt.Errorf("look up the principal ID of %s: %w", e.PrincipalARN, err)}

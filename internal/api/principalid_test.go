@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/smithy-go"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/iamid"
@@ -69,10 +71,14 @@ func TestCreateAccessEntryRecordsThePrincipalID(t *testing.T) {
 		t.Errorf("the user's entry has PrincipalID %q, want AIDA...", e.PrincipalID)
 	}
 
-	// A principal IAM does not know is refused, and nothing is stored.
+	// A principal IAM does not know is refused with EKS's message, word
+	// for word (terraform-aws-modules/terraform-aws-eks issue 2969), and
+	// nothing is stored.
 	missing := "arn:aws:iam::111122223333:role/missing"
-	if err := create(missing); apiErrorCode(t, err) != TypeInvalidParameter || !strings.Contains(err.Error(), "could not be found") {
-		t.Errorf("CreateAccessEntry of a missing role: %v, want %s", err, TypeInvalidParameter)
+	var ae smithy.APIError
+	if err := create(missing); !errors.As(err, &ae) || ae.ErrorCode() != TypeInvalidParameter ||
+		ae.ErrorMessage() != "The specified principalArn is invalid: invalid principal." {
+		t.Errorf("CreateAccessEntry of a missing role: %v, want %s: The specified principalArn is invalid: invalid principal.", err, TypeInvalidParameter)
 	}
 	if _, err := f.store.GetEntry(missing); access.TypeOf(err) != access.ResourceNotFoundException {
 		t.Errorf("the refused entry was stored: %v", err)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/store"
@@ -107,11 +108,11 @@ func (h *Handler) settledCluster(c *call) (access.ClusterConfig, error) {
 
 func (h *Handler) describeUpdate(c *call) (any, error) {
 	q := c.r.URL.Query()
-	if q.Get("nodegroupName") != "" || q.Get("addonName") != "" || q.Get("capabilityName") != "" {
-		return nil, invalidParameter("kubeiam serves no node groups, add-ons or capabilities; their updates cannot exist.")
-	}
 	cfg, err := h.settledCluster(c)
 	if err != nil {
+		return nil, err
+	}
+	if err := noSubresource(q); err != nil {
 		return nil, err
 	}
 	id := c.params[1]
@@ -132,9 +133,6 @@ type listUpdatesResponse struct {
 // of the first update of the next page.
 func (h *Handler) listUpdates(c *call) (any, error) {
 	q := c.r.URL.Query()
-	if q.Get("nodegroupName") != "" || q.Get("addonName") != "" || q.Get("capabilityName") != "" {
-		return nil, invalidParameter("kubeiam serves no node groups, add-ons or capabilities; they have no updates.")
-	}
 	maxResults, err := maxResultsParam(q)
 	if err != nil {
 		return nil, err
@@ -144,6 +142,9 @@ func (h *Handler) listUpdates(c *call) (any, error) {
 	}
 	cfg, err := h.settledCluster(c)
 	if err != nil {
+		return nil, err
+	}
+	if err := noSubresource(q); err != nil {
 		return nil, err
 	}
 	start := 0
@@ -195,4 +196,21 @@ func (h *Handler) listClusters(c *call) (any, error) {
 		out.Clusters = append(out.Clusters, cfg.Name)
 	}
 	return out, nil
+}
+
+// noSubresource refuses DescribeUpdate and ListUpdates of a node group, an
+// add-on or a capability: kubeiam serves none, so none exists, and EKS
+// answers a node group that does not exist with a ResourceNotFoundException
+// "No node group found for name: NAME." (DescribeNodegroup, quoted in
+// aws-samples/eks-workshop-v2 issue 915); add-ons and capabilities get
+// kubeiam's message in the same form.
+func noSubresource(q url.Values) error {
+	for _, sub := range []struct{ param, what string }{
+		{"nodegroupName", "node group"}, {"addonName", "addon"}, {"capabilityName", "capability"},
+	} {
+		if name := q.Get(sub.param); name != "" {
+			return &access.Error{Type: access.ResourceNotFoundException, Message: "No " + sub.what + " found for name: " + name + "."}
+		}
+	}
+	return nil
 }

@@ -20,9 +20,9 @@ func TestBadInputRefusedAtCreate(t *testing.T) {
 	tests := []struct {
 		name, body, message string
 	}{
-		{"System:admin username", `{` + dev + `,"username":"System:admin"}`, "cannot start with system:"},
-		{"SYSTEM:node: username", `{` + dev + `,"username":"SYSTEM:node:x"}`, "cannot start with system:"},
-		{"EKS: username", `{` + dev + `,"username":"EKS:x"}`, "cannot start with eks:"},
+		{"System:admin username", `{` + dev + `,"username":"System:admin"}`, "must not begin with system:"},
+		{"SYSTEM:node: username", `{` + dev + `,"username":"SYSTEM:node:x"}`, "must not begin with system:"},
+		{"EKS: username", `{` + dev + `,"username":"EKS:x"}`, "must not begin with eks:"},
 		{"eks: group", `{` + dev + `,"kubernetesGroups":["eks:admins"]}`, "cannot start with eks:"},
 		{"aws: group", `{` + dev + `,"kubernetesGroups":["AWS:admins"]}`, "cannot start with aws:"},
 		{"unknown template", `{` + dev + `,"username":"x{{Foo}}"}`, "unknown template variable {{Foo}}"},

@@ -112,8 +112,9 @@ type wireAccessPolicy struct {
 }
 
 // Request bodies. Unknown members are refused where they would be silently
-// ignored otherwise (an UpdateClusterConfig of logging, say); the SDKs'
-// idempotency token clientRequestToken is accepted everywhere.
+// ignored otherwise (an UpdateClusterConfig of logging, say). The SDKs'
+// idempotency token clientRequestToken is a member of the three requests
+// EKS takes it in, and honoured there (see access.TokenUse).
 
 type createEntryRequest struct {
 	PrincipalARN       string            `json:"principalArn"`
@@ -166,6 +167,19 @@ func decode(body []byte, v any) error {
 	}
 	if d.More() {
 		return invalidParameter("The request body is not valid JSON: data after the object.")
+	}
+	return nil
+}
+
+// maxTokenLength bounds a clientRequestToken. The EKS API reference gives
+// no bound; kubeiam keeps tokens, and the Kubernetes store's schema takes
+// up to 128 characters (the SDKs send a 36-character UUID).
+const maxTokenLength = 128
+
+// checkToken refuses a clientRequestToken kubeiam cannot keep.
+func checkToken(token string) error {
+	if len(token) > maxTokenLength {
+		return invalidParameter("The clientRequestToken is invalid, it must be at most " + strconv.Itoa(maxTokenLength) + " characters long.")
 	}
 	return nil
 }

@@ -192,7 +192,7 @@ func TestAccessEntryUsernameFailsFast(t *testing.T) {
 		{[]string{"update", "--principal-arn", "arn:aws:iam::111122223333:role/Dev", "--username", "{{SessionNameRaw}}"},
 			"InvalidParameterException: The username {{SessionNameRaw}} is invalid, it must include a colon before {{SessionNameRaw}}"},
 		{[]string{"create", "--principal-arn", "arn:aws:iam::111122223333:role/Dev", "--username", "amazon:ops"},
-			"InvalidParameterException: The username amazon:ops is invalid, it cannot start with amazon:"},
+			"InvalidParameterException: The username must not begin with amazon:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args[0]+" "+tt.args[len(tt.args)-1], func(t *testing.T) {

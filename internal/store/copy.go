@@ -42,6 +42,14 @@ func Copy(from, to Port) (CopyReport, error) {
 	for _, k := range keys {
 		e, assocs := snap.Entries[k], snap.Associations[k]
 		err := to.CreateEntry(e, assocs...)
+		if access.TypeOf(err) == access.InvalidRequestException && e.ClientRequestToken != "" {
+			// The target holds the entry's clientRequestToken for another
+			// entry (stores from before tokens were claimed atomically may
+			// have two entries with one token): the entry is copied, the
+			// token stays with the entry that holds it.
+			e.ClientRequestToken = ""
+			err = to.CreateEntry(e, assocs...)
+		}
 		switch {
 		case err == nil:
 			r.Created = append(r.Created, e.PrincipalARN)
@@ -76,6 +84,9 @@ func sameEntry(to Port, e access.AccessEntry, assocs []access.AccessPolicyAssoci
 	if err != nil {
 		return false, fmt.Errorf("read associations of %s in the target: %w", e.PrincipalARN, err)
 	}
+	// The idempotency tokens are bookkeeping of the requests, not the entry.
+	got.ClientRequestToken, got.UpdateTokens = "", nil
+	e.ClientRequestToken, e.UpdateTokens = "", nil
 	return reflect.DeepEqual(got, e) && len(gotAssocs) == len(assocs) && (len(assocs) == 0 || reflect.DeepEqual(gotAssocs, assocs)), nil
 }
 

@@ -65,3 +65,29 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCopyKeepsTheTargetsTokens: an entry whose clientRequestToken the
+// target holds for another entry is copied without it.
+func TestCopyKeepsTheTargetsTokens(t *testing.T) {
+	from := storetest.OpenStore(t, memory.New())
+	to := storetest.OpenStore(t, memory.New())
+	dev := storetest.Entry(t, storetest.RoleARN("Dev"))
+	dev.ClientRequestToken = "shared"
+	must(t, from.CreateEntry(dev))
+	ops := storetest.Entry(t, storetest.RoleARN("Ops"))
+	ops.ClientRequestToken = "shared"
+	must(t, to.CreateEntry(ops))
+
+	r, err := store.Copy(from, to)
+	must(t, err)
+	got, err := to.GetEntry(storetest.RoleARN("Dev"))
+	if err != nil || len(r.Created) != 1 || got.ClientRequestToken != "" {
+		t.Fatalf("copy = %+v; Dev in the target %+v, %v: want it created without the token", r, got, err)
+	}
+	if held, _ := to.GetEntry(storetest.RoleARN("Ops")); held.ClientRequestToken != "shared" {
+		t.Errorf("the target's entry lost its token: %+v", held)
+	}
+	if r, err = store.Copy(from, to); err != nil || len(r.Present) != 1 || len(r.Differ) != 0 {
+		t.Errorf("second copy = %+v, %v: want Dev present", r, err)
+	}
+}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,20 +13,30 @@ import (
 
 // CreateEntry stores a new access entry (built by access.NewEntry) and, in
 // the same transaction, its initial policy associations (the creator's
-// bootstrap entry comes with one). It fails with a ResourceInUseException
-// when an entry for the same principal key exists, whatever the path or
-// case of its ARN.
+// bootstrap entry comes with one) and the claim of its clientRequestToken
+// (see claimCreateToken). It fails with a ResourceInUseException when an
+// entry for the same principal key exists, whatever the path or case of
+// its ARN.
 func (s *Store) CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyAssociation) error {
 	key, err := entryWithAssociations(e, assocs)
 	if err != nil {
 		return err
 	}
-	return s.update(func(tx Tx) error {
+	err = s.update(func(tx Tx) error {
+		if e.ClientRequestToken != "" {
+			if err := claimCreateToken(tx, key, e); err != nil {
+				return err
+			}
+		}
 		if tx.Get(bucketEntries, key) != nil {
 			return access.ErrEntryInUse()
 		}
 		return putEntry(tx, key, e, assocs)
 	})
+	if errors.Is(err, errReplayed) {
+		return nil
+	}
+	return err
 }
 
 // entryWithAssociations returns e's principal key, checking that assocs
@@ -133,10 +145,21 @@ func decodeToken(token string) (string, error) {
 
 // UpdateEntry applies an UpdateAccessEntry request (see access.UpdateEntry)
 // to the principal's entry at now and returns the updated entry.
+// A request already done (access.ReplayedUpdate) gets the entry as it is,
+// and nothing is written.
 func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error) {
-	return s.editEntry(principalARN, func(e access.AccessEntry) (access.AccessEntry, error) {
+	var current access.AccessEntry
+	updated, err := s.editEntry(principalARN, func(e access.AccessEntry) (access.AccessEntry, error) {
+		if done, err := access.ReplayedUpdate(e, req); err != nil || done {
+			current = e
+			return e, cmp.Or(err, errReplayed)
+		}
 		return access.UpdateEntry(e, req, now)
 	})
+	if errors.Is(err, errReplayed) {
+		return current, nil
+	}
+	return updated, err
 }
 
 // EditEntryTags replaces the principal's entry's tags with what edit
@@ -181,12 +204,16 @@ func (s *Store) DeleteEntry(principalARN string) error {
 		return err
 	}
 	return s.update(func(tx Tx) error {
-		if tx.Get(bucketEntries, key) == nil {
-			return access.ErrEntryNotFound()
+		e, err := getEntry(tx, key)
+		if err != nil {
+			return err
+		}
+		if err := releaseCreateToken(tx, key, e); err != nil {
+			return err
 		}
 		var assocKeys []string
 		prefix := associationPrefix(key)
-		err := tx.Scan(bucketAssociations, prefix, func(k string, _ []byte) (bool, error) {
+		err = tx.Scan(bucketAssociations, prefix, func(k string, _ []byte) (bool, error) {
 			if !strings.HasPrefix(k, prefix) {
 				return false, nil
 			}

@@ -43,9 +43,18 @@ type Port interface {
 	// in the same state.
 	PutClusterWithEntry(c access.ClusterConfig, expectedVersion int64, e access.AccessEntry, assocs ...access.AccessPolicyAssociation) (access.ClusterConfig, error)
 
+	// CreateEntry creates e with assocs. With e.ClientRequestToken set,
+	// the token is claimed atomically with the write (access.TokenUse): a
+	// token another request claimed is refused (access.ErrTokenReused),
+	// whichever principal that request was for, and the request that
+	// claimed it, sent again, succeeds without a write (GetEntry then
+	// returns the entry it made).
 	CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyAssociation) error
 	GetEntry(principalARN string) (access.AccessEntry, error)
 	ListEntries(maxResults int, nextToken string) ([]access.AccessEntry, string, error)
+	// UpdateEntry applies req to the principal's entry, in the same
+	// atomic write as the check of req's clientRequestToken: an update the
+	// entry has had already returns the entry without a write.
 	UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error)
 	DeleteEntry(principalARN string) error
 	// EditEntryTags replaces the principal's entry's tags with what edit

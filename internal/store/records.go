@@ -23,6 +23,9 @@ const (
 	bucketCluster      = "cluster"
 	bucketEntries      = "entries"
 	bucketAssociations = "associations"
+	// bucketCreateTokens maps the clientRequestToken of each
+	// CreateAccessEntry that made an entry still stored to a tokenClaim.
+	bucketCreateTokens = "createTokens"
 
 	keySchema     = "schema"
 	keyGeneration = "generation"
@@ -80,8 +83,22 @@ type entryRecord struct {
 	AccessEntryARN   string            `json:"accessEntryArn"`
 	CreatedAt        time.Time         `json:"createdAt"`
 	ModifiedAt       time.Time         `json:"modifiedAt"`
-	// ClientRequestToken: optional, so no new schema version.
-	ClientRequestToken string `json:"clientRequestToken,omitempty"`
+	// ClientRequestToken and UpdateTokens: optional, so no new schema
+	// version.
+	ClientRequestToken string           `json:"clientRequestToken,omitempty"`
+	UpdateTokens       []tokenUseRecord `json:"updateTokens,omitempty"`
+}
+
+type tokenUseRecord struct {
+	Token  string `json:"token"`
+	Digest string `json:"digest"`
+}
+
+// tokenClaim is what bucketCreateTokens keeps of a CreateAccessEntry: the
+// entry it made and the digest of the request (access.CreateDigest).
+type tokenClaim struct {
+	EntryKey string `json:"entryKey"`
+	Digest   string `json:"digest"`
 }
 
 type associationRecord struct {
@@ -148,8 +165,24 @@ func encodeEntry(e access.AccessEntry) ([]byte, error) {
 		ClusterName: e.ClusterName, PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Username: e.Username,
 		KubernetesGroups: e.KubernetesGroups, Type: string(e.Type), Tags: e.Tags,
 		AccessEntryARN: e.AccessEntryARN, CreatedAt: e.CreatedAt.UTC(), ModifiedAt: e.ModifiedAt.UTC(),
-		ClientRequestToken: e.ClientRequestToken,
+		ClientRequestToken: e.ClientRequestToken, UpdateTokens: encodeTokenUses(e.UpdateTokens),
 	})
+}
+
+func encodeTokenUses(ts []access.TokenUse) []tokenUseRecord {
+	var out []tokenUseRecord
+	for _, t := range ts {
+		out = append(out, tokenUseRecord{Token: t.Token, Digest: t.Digest})
+	}
+	return out
+}
+
+func decodeTokenUses(rs []tokenUseRecord) []access.TokenUse {
+	var out []access.TokenUse
+	for _, r := range rs {
+		out = append(out, access.TokenUse{Token: r.Token, Digest: r.Digest})
+	}
+	return out
 }
 
 func decodeEntry(key string, b []byte) (access.AccessEntry, error) {
@@ -161,7 +194,7 @@ func decodeEntry(key string, b []byte) (access.AccessEntry, error) {
 		ClusterName: r.ClusterName, PrincipalARN: r.PrincipalARN, PrincipalID: r.PrincipalID, Username: r.Username,
 		KubernetesGroups: r.KubernetesGroups, Type: access.EntryType(r.Type), Tags: r.Tags,
 		AccessEntryARN: r.AccessEntryARN, CreatedAt: r.CreatedAt, ModifiedAt: r.ModifiedAt,
-		ClientRequestToken: r.ClientRequestToken,
+		ClientRequestToken: r.ClientRequestToken, UpdateTokens: decodeTokenUses(r.UpdateTokens),
 	}, nil
 }
 

@@ -70,7 +70,7 @@ func TestDeployManifests(t *testing.T) {
 	mustSucceed(t, kubectl(t, c, "", admin, "apply", "-k", overlay, "--dry-run=server"))
 	mustSucceed(t, kubectl(t, c, "", admin, "apply", "-k", overlay))
 	mustSucceed(t, kubectl(t, c, "", admin, "wait", "--for=condition=Established", "--timeout=60s",
-		"crd/accessentries.kubeiam.io", "crd/accessconfigs.kubeiam.io"))
+		"crd/accessentries.kubeiam.io", "crd/accessconfigs.kubeiam.io", "crd/requesttokens.kubeiam.io"))
 	mustSucceed(t, kubectl(t, c, "", admin, "-n", "kubeiam", "get", "daemonset/kubeiam", "serviceaccount/kubeiam"))
 	// The service account may read aws-auth and nothing else in kube-system.
 	sa := "--as=system:serviceaccount:kubeiam:kubeiam"
@@ -82,6 +82,12 @@ func TestDeployManifests(t *testing.T) {
 	}
 	if r := kubectl(t, c, "", admin, "auth", "can-i", "create", "accessentries.kubeiam.io", sa); strings.TrimSpace(r.Stdout) != "yes" {
 		t.Errorf("kubeiam cannot create access entries: %q %s", r.Stdout, r.Stderr)
+	}
+	// CreateAccessEntry's clientRequestTokens are claimed as RequestTokens.
+	for _, verb := range []string{"get", "create", "delete"} {
+		if r := kubectl(t, c, "", admin, "auth", "can-i", verb, "requesttokens.kubeiam.io", sa); strings.TrimSpace(r.Stdout) != "yes" {
+			t.Errorf("kubeiam cannot %s request tokens: %q %s", verb, r.Stdout, r.Stderr)
+		}
 	}
 	t.Run("AccessEntry", func(t *testing.T) { exerciseAccessEntries(t, c) })
 	t.Run("AccessConfig", func(t *testing.T) { exerciseAccessConfig(t, c) })

@@ -255,6 +255,40 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("one clientRequestToken, different requests through both replicas: exactly one wins", func(t *testing.T) {
+		for i := 0; i < 3; i++ {
+			token := fmt.Sprintf("replica-token-%d", i)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			calls := make([]eksCall, 2)
+			for j, api := range []*replicaAPI{apiA, apiB} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					body := map[string]any{"principalArn": fmt.Sprintf("arn:aws:iam::%s:role/token-%d-%d", account, i, j), "clientRequestToken": token}
+					<-start
+					calls[j] = api.do(http.MethodPost, "/access-entries", body)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			var won, refused int
+			for _, c := range calls {
+				switch {
+				case c.Err == nil && c.Status == http.StatusOK:
+					won++
+				case c.Err == nil && c.Status == http.StatusBadRequest && c.ErrType == "InvalidRequestException":
+					refused++
+				default:
+					t.Errorf("%s: unexpected answer %d %s %v %s", token, c.Status, c.ErrType, c.Err, c.Body)
+				}
+			}
+			if won != 1 || refused != 1 {
+				t.Errorf("%s: %d creates won and %d were refused, want exactly 1 and 1", token, won, refused)
+			}
+		}
+	})
+
 	t.Run("an entry created through replica A is enforced through API server B", func(t *testing.T) {
 		dev, ok := h.Profile(localsts.DevDeveloperUser)
 		if !ok {

@@ -94,6 +94,15 @@ type AccessEntrySpec struct {
 	// +kubebuilder:validation:MaxLength=128
 	ClientRequestToken string `json:"clientRequestToken,omitempty"`
 
+	// UpdateTokens are the clientRequestTokens of the entry's latest
+	// UpdateAccessEntry requests, oldest first, each with the digest of its
+	// request: a retry of one of them changes nothing.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	UpdateTokens []TokenUse `json:"updateTokens,omitempty"`
+
 	// AccessPolicies are the access policies associated with the entry, at
 	// most one per policy ARN.
 	//
@@ -118,6 +127,18 @@ type AccessEntrySpec struct {
 	// +optional
 	// +kubebuilder:validation:Format=date-time
 	ModifiedAt string `json:"modifiedAt,omitempty"`
+}
+
+// TokenUse is a clientRequestToken and the SHA-256, in hex, of the request
+// that used it.
+type TokenUse struct {
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Token string `json:"token"`
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{64}$`
+	RequestDigest string `json:"requestDigest"`
 }
 
 // AccessPolicy is one access policy association of the entry.

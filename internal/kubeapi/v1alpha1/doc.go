@@ -3,7 +3,7 @@
 // API when "kubeiam server --store kubernetes" is used, and the declarative
 // interface (kubectl apply, GitOps) to it.
 //
-// Two cluster-scoped kinds carry everything the EKS access management API
+// Three cluster-scoped kinds carry everything the EKS access management API
 // promises, each invariant held by one object so that per-object optimistic
 // concurrency (resourceVersion) is enough and no transaction spans objects:
 //
@@ -14,6 +14,9 @@
 //   - AccessConfig: the singleton named "cluster" (AccessConfigName) with the
 //     cluster's authentication mode, which a CEL transition rule keeps
 //     one-way, and the cluster creator.
+//   - RequestToken: the claim of one CreateAccessEntry's clientRequestToken,
+//     named after the token (RequestTokenName), so that the API server lets
+//     one request only use a token.
 //
 // The CRD YAML in deploy/base/crds is generated from these types by
 // "make generate" (controller-gen); do not edit it by hand.

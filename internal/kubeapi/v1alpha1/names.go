@@ -68,3 +68,15 @@ func sanitize(s string) string {
 	}
 	return b.String()
 }
+
+// AccessEntryLabel labels the RequestTokens of an AccessEntry with the
+// entry's name, so that they are deleted with it.
+const AccessEntryLabel = "kubeiam.io/access-entry"
+
+// RequestTokenName returns the object name of the RequestToken of a
+// clientRequestToken: the SHA-256 of the token in hex, a valid name
+// whatever characters the token has.
+func RequestTokenName(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -16,6 +16,7 @@ const (
 const (
 	AccessEntryResource  = "accessentries"
 	AccessConfigResource = "accessconfigs"
+	RequestTokenResource = "requesttokens"
 )
 
 // GroupVersion returns kubeiam.io/v1alpha1.
@@ -31,10 +32,15 @@ func AccessConfigGVR() schema.GroupVersionResource {
 	return GroupVersion().WithResource(AccessConfigResource)
 }
 
+// RequestTokenGVR names the RequestToken resource.
+func RequestTokenGVR() schema.GroupVersionResource {
+	return GroupVersion().WithResource(RequestTokenResource)
+}
+
 // AddToScheme registers the kinds of kubeiam.io/v1alpha1 with s.
 func AddToScheme(s *runtime.Scheme) error {
 	gv := GroupVersion()
-	s.AddKnownTypes(gv, &AccessEntry{}, &AccessEntryList{}, &AccessConfig{}, &AccessConfigList{})
+	s.AddKnownTypes(gv, &AccessEntry{}, &AccessEntryList{}, &AccessConfig{}, &AccessConfigList{}, &RequestToken{}, &RequestTokenList{})
 	metav1.AddToGroupVersion(s, gv)
 	return nil
 }

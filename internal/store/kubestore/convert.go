@@ -53,6 +53,9 @@ func EntryObject(e access.AccessEntry, assocs []access.AccessPolicyAssociation) 
 			ClientRequestToken: e.ClientRequestToken,
 		},
 	}
+	for _, u := range e.UpdateTokens {
+		obj.Spec.UpdateTokens = append(obj.Spec.UpdateTokens, v1alpha1.TokenUse{Token: u.Token, RequestDigest: u.Digest})
+	}
 	obj.Name = name
 	if e.Type != access.EntryStandard {
 		// Fixed by the type; decodeEntry derives them again.
@@ -133,6 +136,9 @@ func decodeEntry(obj *v1alpha1.AccessEntry, cluster access.ClusterConfig) (decod
 	}
 	e.ModifiedAt = modified
 	e.ClientRequestToken = spec.ClientRequestToken
+	for _, u := range spec.UpdateTokens {
+		e.UpdateTokens = append(e.UpdateTokens, access.TokenUse{Token: u.Token, Digest: u.RequestDigest})
+	}
 	e.PrincipalID = spec.PrincipalID
 	key, err := access.EntryKey(e.PrincipalARN)
 	if err != nil {

@@ -1,11 +1,15 @@
 package kubestore
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/authz"
@@ -44,15 +48,35 @@ func (s *Store) CreateEntry(e access.AccessEntry, assocs ...access.AccessPolicyA
 	}
 	ctx, cancel := s.call()
 	defer cancel()
+	var claim types.UID
+	if e.ClientRequestToken != "" {
+		if claim, err = s.claimToken(ctx, e, obj.Name); err != nil {
+			return err
+		}
+	}
 	created, err := s.entries.Create(ctx, u, metav1.CreateOptions{})
+	if err == nil {
+		s.waitForRV("create "+obj.Name, v1alpha1.AccessEntryResource, created.GetResourceVersion())
+		return nil
+	}
+	if apierrors.IsAlreadyExists(err) && e.ClientRequestToken != "" {
+		// This request, done already (an attempt racing an earlier one, or
+		// a retry after a failure between the claim and the entry)?
+		cur, gerr := s.entries.Get(ctx, obj.Name, metav1.GetOptions{})
+		if gerr == nil {
+			if tok, _, _ := unstructured.NestedString(cur.Object, "spec", "clientRequestToken"); tok == e.ClientRequestToken {
+				s.waitForRV("create "+obj.Name, v1alpha1.AccessEntryResource, cur.GetResourceVersion())
+				return nil
+			}
+		}
+	}
+	if claim != "" {
+		s.releaseToken(ctx, e.ClientRequestToken, claim)
+	}
 	if apierrors.IsAlreadyExists(err) {
 		return access.ErrEntryInUse()
 	}
-	if err != nil {
-		return fmt.Errorf("create access entry %s: %w", obj.Name, err)
-	}
-	s.waitForRV("create "+obj.Name, v1alpha1.AccessEntryResource, created.GetResourceVersion())
-	return nil
+	return fmt.Errorf("create access entry %s: %w", obj.Name, err)
 }
 
 // cachedByPrincipal returns the cached, valid entry of a principal.
@@ -115,10 +139,16 @@ func (s *Store) ListEntries(maxResults int, nextToken string) ([]access.AccessEn
 	return store.Paginate(all, maxResults, nextToken)
 }
 
-// UpdateEntry applies an UpdateAccessEntry request to the principal's entry.
+// UpdateEntry applies an UpdateAccessEntry request to the principal's
+// entry. A request already done (access.ReplayedUpdate) gets the entry as
+// it is, and nothing is written.
 func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, now time.Time) (access.AccessEntry, error) {
 	var updated access.AccessEntry
 	err := s.modify(principalARN, func(d decodedEntry, obj *v1alpha1.AccessEntry) error {
+		if done, err := access.ReplayedUpdate(d.entry, req); err != nil || done {
+			updated = d.entry
+			return cmp.Or(err, errReplayed)
+		}
 		var err error
 		if updated, err = access.UpdateEntry(d.entry, req, now); err != nil {
 			return err
@@ -130,8 +160,14 @@ func (s *Store) UpdateEntry(principalARN string, req access.UpdateEntryRequest, 
 		obj.Spec = next.Spec
 		return nil
 	})
+	if errors.Is(err, errReplayed) {
+		return updated, nil
+	}
 	return updated, err
 }
+
+// errReplayed ends a modify of a request done already: nothing is written.
+var errReplayed = errors.New("request already done")
 
 // EditEntryTags replaces the principal's entry's tags with what edit
 // returns for the current ones, on the resourceVersion read.
@@ -290,6 +326,8 @@ func (s *Store) DeleteEntry(principalARN string) error {
 	if err != nil {
 		return fmt.Errorf("delete access entry %s: %w", name, err)
 	}
+	token, _, _ := unstructured.NestedString(u.Object, "spec", "clientRequestToken")
+	s.releaseEntryToken(ctx, token, name)
 	s.waitFor("delete "+name, func() bool {
 		ce, ok := s.byName[name]
 		return !ok || ce.uid != uid

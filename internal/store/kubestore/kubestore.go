@@ -69,10 +69,13 @@ type Config struct {
 // concurrent use.
 type Store struct {
 	entries, configs dynamic.NamespaceableResourceInterface
-	log              *slog.Logger
-	now              func() time.Time
-	callTimeout      time.Duration
-	waitTimeout      time.Duration
+	// tokens are the RequestTokens, read and written at create time only:
+	// no informer.
+	tokens      dynamic.NamespaceableResourceInterface
+	log         *slog.Logger
+	now         func() time.Time
+	callTimeout time.Duration
+	waitTimeout time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -119,7 +122,8 @@ func New(cfg Config) (*Store, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Store{
 		entries: cfg.Client.Resource(v1alpha1.AccessEntryGVR()), configs: cfg.Client.Resource(v1alpha1.AccessConfigGVR()),
-		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout, waitTimeout: cfg.WaitTimeout,
+		tokens: cfg.Client.Resource(v1alpha1.RequestTokenGVR()),
+		log:    cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout, waitTimeout: cfg.WaitTimeout,
 		ctx: ctx, cancel: cancel,
 		byName: make(map[string]*cachedEntry), seenRV: make(map[string]uint64),
 		wake: make(chan struct{}), subs: make(map[chan struct{}]struct{}),

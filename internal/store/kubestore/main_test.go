@@ -110,6 +110,9 @@ func reset(t *testing.T, client dynamic.Interface) {
 	if err := client.Resource(v1alpha1.AccessConfigGVR()).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 		t.Fatalf("delete access configs: %v", err)
 	}
+	if err := client.Resource(v1alpha1.RequestTokenGVR()).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatalf("delete request tokens: %v", err)
+	}
 }
 
 // newStore returns a synced store over the control plane, closed when the
