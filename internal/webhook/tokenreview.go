@@ -57,6 +57,13 @@ type TokenReviewHandler struct {
 	APIAudiences []string
 }
 
+// The TokenReview versions served (authnv1 and authnv1beta1
+// SchemeGroupVersion, as constants: the check runs on every request).
+const (
+	apiVersionV1      = "authentication.k8s.io/v1"
+	apiVersionV1beta1 = "authentication.k8s.io/v1beta1"
+)
+
 // tokenReview is the part of a TokenReview we read, in either version.
 type tokenReview struct {
 	APIVersion string `json:"apiVersion"`
@@ -76,12 +83,12 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.Latency.WithLabelValues("authenticate", result).Observe(h.Now().Sub(start).Seconds())
 	}()
 	var in tokenReview
-	if status, err := decode(w, r, &in); err != nil {
+	if status, err := decodeWith(w, r, func(body []byte) error { return decodeTokenReview(body, &in) }); err != nil {
 		result = "bad-request"
 		httpError(w, status, err.Error())
 		return
 	}
-	if in.Kind != "TokenReview" || (in.APIVersion != authnv1.SchemeGroupVersion.String() && in.APIVersion != authnv1beta1.SchemeGroupVersion.String()) {
+	if in.Kind != "TokenReview" || (in.APIVersion != apiVersionV1 && in.APIVersion != apiVersionV1beta1) {
 		result = "bad-request"
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("want kind TokenReview in %s or %s, got kind %q apiVersion %q",
 			authnv1.SchemeGroupVersion, authnv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
@@ -90,7 +97,7 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	audiences, refusal := checkAudiences(in.Spec.Audiences, h.APIAudiences)
 	if refusal != "" {
 		result = "wrong-audience"
-		writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, authnv1.TokenReviewStatus{Error: refusal}))
+		writeTokenReview(w, in.APIVersion, &authnv1.TokenReviewStatus{Error: refusal})
 		return
 	}
 	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr,
@@ -116,7 +123,16 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		status.Error = out.PublicError
 	}
-	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))
+	writeTokenReview(w, in.APIVersion, &status)
+}
+
+// writeTokenReview answers in the version that was asked (see
+// appendTokenReview), with its length, in one write.
+func writeTokenReview(w http.ResponseWriter, apiVersion string, st *authnv1.TokenReviewStatus) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.Write(appendTokenReview(buf.AvailableBuffer(), apiVersion, st))
+	writeBody(w, http.StatusOK, buf.Bytes())
 }
 
 // clientCertID names the caller by its verified client certificate and its
@@ -160,33 +176,17 @@ func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
 	return u
 }
 
-// renderTokenReview answers in the version that was asked. The v1beta1
-// types are field-for-field the same as v1, so the status converts directly.
-func renderTokenReview(apiVersion string, st authnv1.TokenReviewStatus) any {
-	if apiVersion == authnv1beta1.SchemeGroupVersion.String() {
-		extra := map[string]authnv1beta1.ExtraValue{}
-		for k, v := range st.User.Extra {
-			extra[k] = authnv1beta1.ExtraValue(v)
-		}
-		if len(extra) == 0 {
-			extra = nil
-		}
-		return authnv1beta1.TokenReview{
-			TypeMeta: typeMeta(apiVersion, "TokenReview"),
-			Status: authnv1beta1.TokenReviewStatus{
-				Authenticated: st.Authenticated, Error: st.Error, Audiences: st.Audiences,
-				User: authnv1beta1.UserInfo{Username: st.User.Username, UID: st.User.UID, Groups: st.User.Groups, Extra: extra},
-			},
-		}
-	}
-	return authnv1.TokenReview{TypeMeta: typeMeta(apiVersion, "TokenReview"), Status: st}
-}
-
 // decode reads a JSON review body with a size limit, answering the HTTP
 // status to use on failure. The whole body is read before it is parsed, so
 // the limit holds for the body and not only for its first JSON value, and
 // anything after that value is refused rather than ignored.
 func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
+	return decodeWith(w, r, func(body []byte) error { return json.Unmarshal(body, v) })
+}
+
+// decodeWith is decode with its own JSON decoder, called on the whole body
+// (which it must not retain: the buffer is reused).
+func decodeWith(w http.ResponseWriter, r *http.Request, unmarshal func([]byte) error) (int, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed; POST a review object", r.Method)
@@ -205,7 +205,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 		}
 		return http.StatusBadRequest, fmt.Errorf("reading request body: %v", err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := unmarshal(body); err != nil {
 		return http.StatusBadRequest, fmt.Errorf("request body is not a JSON review object: %v", err)
 	}
 	return 0, nil
