@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +34,10 @@ import (
 type Binder struct {
 	key      []byte
 	lifetime time.Duration
+	// macs holds keyed HMAC-SHA256 states: every TokenReview signs and
+	// every SubjectAccessReview verifies, and hmac.New hashes the key into
+	// two new digests each time. A state is Reset before it is returned.
+	macs sync.Pool
 }
 
 // Subject is the identity a binding covers.
@@ -64,14 +70,23 @@ func NewBinder(key []byte, lifetime time.Duration) (*Binder, error) {
 	if lifetime <= 0 {
 		return nil, errors.New("binding lifetime must be positive")
 	}
-	return &Binder{key: append([]byte(nil), key...), lifetime: lifetime}, nil
+	b := &Binder{key: append([]byte(nil), key...), lifetime: lifetime}
+	b.macs.New = func() any { return hmac.New(sha256.New, b.key) }
+	return b, nil
 }
 
 // Sign returns the binding for s, issued at now: "v2.<expiry unix
 // seconds>.<HMAC-SHA256>".
 func (b *Binder) Sign(s Subject, now time.Time) string {
-	exp := strconv.FormatInt(now.Add(b.lifetime).Unix(), 10)
-	return bindingVersion + "." + exp + "." + base64.RawURLEncoding.EncodeToString(b.mac(exp, s))
+	var buf [64]byte
+	out := append(buf[:0], bindingVersion+"."...)
+	out = strconv.AppendInt(out, now.Add(b.lifetime).Unix(), 10)
+	exp := out[len(bindingVersion)+1:]
+	var sum [sha256.Size]byte
+	mac := b.mac(sum[:0], string(exp), s)
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, mac)
+	return string(out)
 }
 
 // Verify checks binding for s at now; nil means it was signed by this key
@@ -91,7 +106,8 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 	}
 	// The MAC first, so that the answer for a forged binding does not
 	// depend on the expiry it claims.
-	if !hmac.Equal(got, b.mac(parts[1], s)) {
+	var sum [sha256.Size]byte
+	if !hmac.Equal(got, b.mac(sum[:0], parts[1], s)) {
 		return ErrBindingMismatch
 	}
 	if !now.Before(time.Unix(exp, 0)) {
@@ -100,11 +116,11 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 	return nil
 }
 
-// mac is the HMAC of the version, the expiry and the subject, each field
-// length-prefixed so that no two subjects encode alike.
-func (b *Binder) mac(exp string, s Subject) []byte {
-	m := hmac.New(sha256.New, b.key)
-	var buf []byte
+// mac appends to dst the HMAC of the version, the expiry and the subject,
+// each field length-prefixed so that no two subjects encode alike.
+func (b *Binder) mac(dst []byte, exp string, s Subject) []byte {
+	var stack [512]byte
+	buf := stack[:0]
 	field := func(v string) {
 		buf = binary.AppendUvarint(buf, uint64(len(v)))
 		buf = append(buf, v...)
@@ -120,8 +136,12 @@ func (b *Binder) mac(exp string, s Subject) []byte {
 	for _, g := range groups {
 		field(g)
 	}
+	m := b.macs.Get().(hash.Hash)
 	m.Write(buf)
-	return m.Sum(nil)
+	dst = m.Sum(dst)
+	m.Reset()
+	b.macs.Put(m)
+	return dst
 }
 
 // authenticatedGroup is added by kube-apiserver to every authenticated user.
