@@ -10,6 +10,8 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	authnv1beta1 "k8s.io/api/authentication/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeiam/kubeiam/internal/jsonscan"
 )
 
 // TestAPIVersionConstants: the constants are the API types' group versions.
@@ -113,15 +115,14 @@ func TestScanTokenReviewTakesTheCommonShape(t *testing.T) {
 		Spec:     authnv1.TokenReviewSpec{Token: "k8s-aws-v1.abc", Audiences: []string{"https://kubernetes.default.svc"}},
 	})) {
 		var in tokenReview
-		s := reviewScanner{data: []byte(b)}
-		if !s.tokenReview(&in) {
-			t.Errorf("scanner gave up on %s (at byte %d)", b, s.pos)
+		s := jsonscan.New([]byte(b))
+		if !scanTokenReview(s, &in) {
+			t.Errorf("scanner gave up on %s (at byte %d)", b, s.Pos())
 		}
 	}
 	for _, b := range []string{`{"kind":"Tok\u0065nReview"}`, `{"kind":"a","kind":"b"}`, `{"Kind":"a"}`, `{"kind":null}`} {
 		var in tokenReview
-		s := reviewScanner{data: []byte(b)}
-		if s.tokenReview(&in) {
+		if scanTokenReview(jsonscan.New([]byte(b)), &in) {
 			t.Errorf("scanner read %s itself; it must leave it to encoding/json", b)
 		}
 	}

@@ -2,7 +2,8 @@ package webhook
 
 import (
 	"encoding/json"
-	"unicode/utf8"
+
+	"github.com/kubeiam/kubeiam/internal/jsonscan"
 )
 
 // maxFastBody bounds the bodies decodeTokenReview scans itself: a
@@ -10,16 +11,12 @@ import (
 // 2 KB); anything larger goes to encoding/json.
 const maxFastBody = 64 << 10
 
-// maxSkipDepth bounds the nesting of values the scanner skips (metadata,
-// status); deeper ones go to encoding/json.
-const maxSkipDepth = 16
-
 // decodeTokenReview decodes a TokenReview request body into in with exactly
 // the result and the error of json.Unmarshal(body, in) on a zero in.
 //
 // The warm path spent about a third of its CPU in encoding/json, which
 // validates the whole body and then decodes it by reflection, for four
-// fields. scanTokenReview reads the common shape in one pass: one object
+// fields. scanTokenReview (with package jsonscan) reads the common shape in one pass: one object
 // with apiVersion, kind and spec (token, audiences) as plain strings, other
 // members skipped after checking that they are valid JSON. Whatever it does
 // not fully understand (an escape in a string, a duplicate or
@@ -29,9 +26,7 @@ const maxSkipDepth = 16
 // FuzzDecodeTokenReview holds the two to the same result.
 func decodeTokenReview(body []byte, in *tokenReview) error {
 	if len(body) <= maxFastBody {
-		var s reviewScanner
-		s.data = body
-		if s.tokenReview(in) {
+		if scanTokenReview(jsonscan.New(body), in) {
 			return nil
 		}
 		*in = tokenReview{}
@@ -39,350 +34,31 @@ func decodeTokenReview(body []byte, in *tokenReview) error {
 	return json.Unmarshal(body, in)
 }
 
-// reviewScanner is one pass over a TokenReview body; ok is false from the
-// first thing it gives up on.
-type reviewScanner struct {
-	data []byte
-	pos  int
-}
-
-func (s *reviewScanner) tokenReview(in *tokenReview) bool {
+// scanTokenReview reads the whole body, or reports that it gave up.
+func scanTokenReview(s *jsonscan.Scanner, in *tokenReview) bool {
 	var seenAPIVersion, seenKind, seenSpec bool
-	ok := s.object(func(key []byte) bool {
+	return s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "apiVersion":
-			return once(&seenAPIVersion) && s.str(&in.APIVersion)
+			return jsonscan.Once(&seenAPIVersion) && s.String(&in.APIVersion)
 		case "kind":
-			return once(&seenKind) && s.str(&in.Kind)
+			return jsonscan.Once(&seenKind) && s.String(&in.Kind)
 		case "spec":
-			return once(&seenSpec) && s.spec(in)
+			return jsonscan.Once(&seenSpec) && scanSpec(s, in)
 		}
-		return s.unknown(key, "apiversion", "kind", "spec")
-	})
-	if !ok {
-		return false
-	}
-	s.space()
-	return s.pos == len(s.data)
+		return s.Unknown(key, "apiversion", "kind", "spec")
+	}) && s.End()
 }
 
-func (s *reviewScanner) spec(in *tokenReview) bool {
+func scanSpec(s *jsonscan.Scanner, in *tokenReview) bool {
 	var seenToken, seenAudiences bool
-	return s.object(func(key []byte) bool {
+	return s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "token":
-			return once(&seenToken) && s.str(&in.Spec.Token)
+			return jsonscan.Once(&seenToken) && s.String(&in.Spec.Token)
 		case "audiences":
-			return once(&seenAudiences) && s.strings(&in.Spec.Audiences)
+			return jsonscan.Once(&seenAudiences) && s.Strings(&in.Spec.Audiences)
 		}
-		return s.unknown(key, "token", "audiences")
+		return s.Unknown(key, "token", "audiences")
 	})
-}
-
-// once marks a key seen, and refuses a duplicate: encoding/json's handling
-// of one (the last wins, but a repeated object merges) is left to it.
-func once(seen *bool) bool {
-	if *seen {
-		return false
-	}
-	*seen = true
-	return true
-}
-
-// unknown skips the value of a member the struct has no field for, unless
-// its key matches a field case-insensitively (encoding/json would fill the
-// field from it); names are the level's field names, lower-cased.
-func (s *reviewScanner) unknown(key []byte, names ...string) bool {
-	for _, n := range names {
-		if len(key) == len(n) && equalFoldASCII(key, n) {
-			return false
-		}
-	}
-	return s.skip(0)
-}
-
-// equalFoldASCII reports whether key equals the lower-case ASCII name
-// ignoring ASCII case. A key with other bytes gives up elsewhere: keys are
-// plain strings, and encoding/json also folds a few non-ASCII letters (the
-// Kelvin sign K, the long s) onto ASCII ones, so any non-ASCII key is left
-// to it (see object).
-func equalFoldASCII(key []byte, name string) bool {
-	for i := range key {
-		c := key[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != name[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *reviewScanner) space() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
-}
-
-// consume skips white space and then c, reporting whether it was there.
-func (s *reviewScanner) consume(c byte) bool {
-	s.space()
-	if s.pos < len(s.data) && s.data[s.pos] == c {
-		s.pos++
-		return true
-	}
-	return false
-}
-
-// peek skips white space and returns the next byte, or 0 at the end.
-func (s *reviewScanner) peek() byte {
-	s.space()
-	if s.pos < len(s.data) {
-		return s.data[s.pos]
-	}
-	return 0
-}
-
-// object reads an object, calling member with each key (a plain ASCII
-// string) with the position on its value.
-func (s *reviewScanner) object(member func(key []byte) bool) bool {
-	if !s.consume('{') {
-		return false
-	}
-	if s.consume('}') {
-		return true
-	}
-	for {
-		if s.peek() != '"' {
-			return false
-		}
-		key, ok := s.raw()
-		if !ok || !isASCII(key) || !s.consume(':') {
-			return false
-		}
-		s.space()
-		if !member(key) {
-			return false
-		}
-		if s.consume('}') {
-			return true
-		}
-		if !s.consume(',') {
-			return false
-		}
-	}
-}
-
-// raw reads a string without escapes and returns its bytes (not copied):
-// nil, false for one with an escape or a control character (left to
-// encoding/json), or not a string at all.
-func (s *reviewScanner) raw() ([]byte, bool) {
-	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
-		return nil, false
-	}
-	start := s.pos + 1
-	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
-		case c == '"':
-			s.pos = i + 1
-			return s.data[start:i], true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// str reads a string value into dst: valid UTF-8, no escapes.
-func (s *reviewScanner) str(dst *string) bool {
-	b, ok := s.raw()
-	if !ok || (!isASCII(b) && !utf8.Valid(b)) {
-		return false
-	}
-	*dst = string(b)
-	return true
-}
-
-// strings reads an array of strings; an empty array is an empty, non-nil
-// slice, as encoding/json makes it.
-func (s *reviewScanner) strings(dst *[]string) bool {
-	if !s.consume('[') {
-		return false
-	}
-	out := []string{}
-	if s.consume(']') {
-		*dst = out
-		return true
-	}
-	for {
-		s.space()
-		var v string
-		if !s.str(&v) {
-			return false
-		}
-		out = append(out, v)
-		if s.consume(']') {
-			*dst = out
-			return true
-		}
-		if !s.consume(',') {
-			return false
-		}
-	}
-}
-
-// skip passes over one JSON value, checking its syntax as encoding/json
-// would (strings with escapes are checked, not decoded).
-func (s *reviewScanner) skip(depth int) bool {
-	if depth > maxSkipDepth {
-		return false
-	}
-	switch s.peek() {
-	case '{':
-		s.pos++
-		if s.consume('}') {
-			return true
-		}
-		for {
-			if s.peek() != '"' || !s.skipString() || !s.consume(':') || !s.skip(depth+1) {
-				return false
-			}
-			if s.consume('}') {
-				return true
-			}
-			if !s.consume(',') {
-				return false
-			}
-		}
-	case '[':
-		s.pos++
-		if s.consume(']') {
-			return true
-		}
-		for {
-			if !s.skip(depth + 1) {
-				return false
-			}
-			if s.consume(']') {
-				return true
-			}
-			if !s.consume(',') {
-				return false
-			}
-		}
-	case '"':
-		return s.skipString()
-	case 't':
-		return s.literal("true")
-	case 'f':
-		return s.literal("false")
-	case 'n':
-		return s.literal("null")
-	}
-	return s.number()
-}
-
-// skipString passes over a string, escapes included; any byte from 0x20 up
-// is accepted, as encoding/json accepts (and replaces) invalid UTF-8.
-func (s *reviewScanner) skipString() bool {
-	for i := s.pos + 1; i < len(s.data); i++ {
-		switch c := s.data[i]; {
-		case c == '"':
-			s.pos = i + 1
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			i++
-			if i >= len(s.data) {
-				return false
-			}
-			switch s.data[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(s.data) {
-					return false
-				}
-				for _, h := range s.data[i+1 : i+5] {
-					if !isHex(h) {
-						return false
-					}
-				}
-				i += 4
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-func (s *reviewScanner) literal(word string) bool {
-	if len(s.data)-s.pos < len(word) || string(s.data[s.pos:s.pos+len(word)]) != word {
-		return false
-	}
-	s.pos += len(word)
-	return true
-}
-
-// number passes over a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (s *reviewScanner) number() bool {
-	d, i := s.data, s.pos
-	if i < len(d) && d[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d) && d[i] == '0':
-		i++
-	case i < len(d) && '1' <= d[i] && d[i] <= '9':
-		i = digits(d, i)
-	default:
-		return false
-	}
-	if i < len(d) && d[i] == '.' {
-		j := digits(d, i+1)
-		if j == i+1 {
-			return false
-		}
-		i = j
-	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
-		i++
-		if i < len(d) && (d[i] == '+' || d[i] == '-') {
-			i++
-		}
-		j := digits(d, i)
-		if j == i {
-			return false
-		}
-		i = j
-	}
-	s.pos = i
-	return true
-}
-
-func digits(d []byte, i int) int {
-	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
-		i++
-	}
-	return i
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
