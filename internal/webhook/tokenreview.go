@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
@@ -97,7 +98,7 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	audiences, refusal := checkAudiences(in.Spec.Audiences, h.APIAudiences)
 	if refusal != "" {
 		result = "wrong-audience"
-		writeTokenReview(w, in.APIVersion, &authnv1.TokenReviewStatus{Error: refusal})
+		writeTokenReview(w, in.APIVersion, &reviewStatus{Error: refusal})
 		return
 	}
 	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr,
@@ -116,9 +117,9 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, out.PublicError)
 		return
 	}
-	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated}
+	status := reviewStatus{Authenticated: out.Authenticated}
 	if out.Authenticated {
-		status.User = h.userInfo(out)
+		h.userInfo(&status, out)
 		status.Audiences = audiences
 	} else {
 		status.Error = out.PublicError
@@ -128,7 +129,7 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // writeTokenReview answers in the version that was asked (see
 // appendTokenReview), with its length, in one write.
-func writeTokenReview(w http.ResponseWriter, apiVersion string, st *authnv1.TokenReviewStatus) {
+func writeTokenReview(w http.ResponseWriter, apiVersion string, st *reviewStatus) {
 	buf := getBuffer()
 	defer putBuffer(buf)
 	buf.Write(appendTokenReview(buf.AvailableBuffer(), apiVersion, st))
@@ -150,30 +151,34 @@ func clientCertID(r *http.Request) string {
 	return "cert:" + c.Subject.String() + "/" + c.SerialNumber.String() + "@" + host
 }
 
-func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
+func (h *TokenReviewHandler) userInfo(st *reviewStatus, out authn.Outcome) {
 	id := out.Identity
 	groups := out.Result.Groups
 	if groups == nil {
 		groups = []string{}
 	}
-	u := authnv1.UserInfo{
-		Username: out.Result.Username,
-		UID:      out.UID,
-		Groups:   groups,
-		Extra: map[string]authnv1.ExtraValue{
-			ExtraARN:          {id.ARN},
-			ExtraCanonicalARN: {id.CanonicalARN},
-			ExtraSessionName:  {id.SessionName},
-			ExtraAccessKeyID:  {id.AccessKeyID},
-			ExtraPrincipalID:  {id.UserID},
-		},
+	st.Username, st.UID, st.Groups = out.Result.Username, out.UID, groups
+	// The extras in key order (see reviewStatus), their values in one
+	// array.
+	vals := new([6]string)
+	vals[0], vals[1], vals[2] = id.AccessKeyID, id.ARN, id.CanonicalARN
+	vals[4], vals[5] = id.UserID, id.SessionName
+	extras := []extra{
+		{ExtraAccessKeyID, vals[0:1:1]},
+		{ExtraARN, vals[1:2:2]},
+		{ExtraCanonicalARN, vals[2:3:3]},
+		{ExtraBinding, vals[3:4:4]},
+		{ExtraPrincipalID, vals[4:5:5]},
+		{ExtraSessionName, vals[5:6:6]},
 	}
 	if h.Binder != nil {
-		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(Subject{
-			Username: u.Username, UID: u.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
-		}, h.Now())}
+		vals[3] = h.Binder.Sign(Subject{
+			Username: st.Username, UID: st.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
+		}, h.Now())
+	} else {
+		extras = slices.Delete(extras, 3, 4)
 	}
-	return u
+	st.Extra = extras
 }
 
 // decode reads a JSON review body with a size limit, answering the HTTP

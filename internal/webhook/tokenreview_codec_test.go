@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	authnv1beta1 "k8s.io/api/authentication/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeiam/kubeiam/internal/authn"
+	"github.com/kubeiam/kubeiam/internal/identity"
 	"github.com/kubeiam/kubeiam/internal/jsonscan"
+	"github.com/kubeiam/kubeiam/internal/resolve"
 )
 
 // TestAPIVersionConstants: the constants are the API types' group versions.
@@ -192,7 +197,7 @@ func checkAppendTokenReview(t *testing.T, apiVersion string, st authnv1.TokenRev
 	if err := json.NewEncoder(&want).Encode(referenceTokenReview(apiVersion, st)); err != nil {
 		t.Fatal(err)
 	}
-	got := appendTokenReview([]byte("prefix"), apiVersion, &st)
+	got := appendTokenReview([]byte("prefix"), apiVersion, toReviewStatus(st))
 	if !bytes.HasPrefix(got, []byte("prefix")) || !bytes.Equal(got[len("prefix"):], want.Bytes()) {
 		t.Fatalf("%s %#v:\n got %s\nwant %s", apiVersion, st, got, want.Bytes())
 	}
@@ -211,6 +216,49 @@ func decodeStrict(t *testing.T, raw []byte, v any) {
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
 		t.Fatalf("decoding %s: %v", raw, err)
+	}
+}
+
+// toReviewStatus is st as the handler holds it: the extras sorted by key.
+func toReviewStatus(st authnv1.TokenReviewStatus) *reviewStatus {
+	out := &reviewStatus{Authenticated: st.Authenticated, Username: st.User.Username, UID: st.User.UID,
+		Groups: st.User.Groups, Audiences: st.Audiences, Error: st.Error}
+	for k, v := range st.User.Extra {
+		out.Extra = append(out.Extra, extra{Key: k, Values: v})
+	}
+	slices.SortFunc(out.Extra, func(a, b extra) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// TestUserInfoExtrasAreSorted: the extras the handler builds are in key
+// order with distinct keys, as appendTokenReview requires to write what
+// encoding/json writes for a map; with a Binder and without.
+func TestUserInfoExtrasAreSorted(t *testing.T) {
+	binder, err := NewBinder(bytes.Repeat([]byte("k"), 32), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := authn.Outcome{Authenticated: true, UID: "kubeiam:1:2", Identity: &identity.Identity{ARN: "arn:aws:iam::111122223333:user/a",
+		CanonicalARN: "arn:aws:iam::111122223333:user/a", AccessKeyID: "AKIAEXAMPLE", UserID: "AIDAEXAMPLE", SessionName: "s"},
+		Result: resolve.Result{Username: "a", Groups: []string{"g"}}}
+	for _, b := range []*Binder{binder, nil} {
+		h := &TokenReviewHandler{Binder: b, Now: time.Now}
+		var st reviewStatus
+		h.userInfo(&st, out)
+		var keys []string
+		for _, e := range st.Extra {
+			keys = append(keys, e.Key)
+			if len(e.Values) != 1 || e.Values[0] == "" {
+				t.Errorf("extra %s = %q, want one value", e.Key, e.Values)
+			}
+		}
+		want := []string{ExtraAccessKeyID, ExtraARN, ExtraCanonicalARN, ExtraBinding, ExtraPrincipalID, ExtraSessionName}
+		if b == nil {
+			want = slices.DeleteFunc(want, func(k string) bool { return k == ExtraBinding })
+		}
+		if !slices.IsSorted(keys) || !slices.Equal(keys, want) {
+			t.Errorf("binder %v: extras %q, want %q, sorted", b != nil, keys, want)
+		}
 	}
 }
 
