@@ -14,7 +14,10 @@
 // with a differential fuzz test.
 package jsonscan
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // maxSkipDepth bounds the nesting of values the scanner skips; deeper ones
 // are left to encoding/json.
@@ -123,8 +126,8 @@ func (s *Scanner) Object(member func(key []byte) bool) bool {
 		if s.peek() != '"' {
 			return false
 		}
-		key, ok := s.raw()
-		if !ok || !isASCII(key) || !s.consume(':') {
+		key, ascii, ok := s.rawASCII()
+		if !ok || !ascii || !s.consume(':') {
 			return false
 		}
 		s.space()
@@ -140,30 +143,45 @@ func (s *Scanner) Object(member func(key []byte) bool) bool {
 	}
 }
 
-// raw reads a string without escapes and returns its bytes (not copied):
-// nil, false for one with an escape or a control character (left to
-// encoding/json), or not a string at all.
+// raw reads a string without escapes, in valid UTF-8, and returns its
+// bytes (not copied): nil, false for one with an escape, a control
+// character or invalid UTF-8 (left to encoding/json), or not a string at
+// all.
 func (s *Scanner) raw() ([]byte, bool) {
-	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+	b, ascii, ok := s.rawASCII()
+	if !ok || (!ascii && !utf8.Valid(b)) {
 		return nil, false
 	}
-	start := s.pos + 1
-	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
-		case c == '"':
-			s.pos = i + 1
-			return s.data[start:i], true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
+	return b, true
+}
+
+// rawASCII is raw without the UTF-8 check, and reports whether the string
+// is ASCII (then valid UTF-8). One pass: a token is 2 KB of it.
+func (s *Scanner) rawASCII() (b []byte, ascii, ok bool) {
+	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+		return nil, false, false
 	}
-	return nil, false
+	start := s.pos + 1
+	end := bytes.IndexByte(s.data[start:], '"')
+	if end < 0 {
+		return nil, false, false
+	}
+	b = s.data[start : start+end]
+	var high byte
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return nil, false, false
+		}
+		high |= c
+	}
+	s.pos = start + end + 1
+	return b, high < utf8.RuneSelf, true
 }
 
 // String reads a string value into dst: valid UTF-8, no escapes.
 func (s *Scanner) String(dst *string) bool {
 	b, ok := s.raw()
-	if !ok || (!isASCII(b) && !utf8.Valid(b)) {
+	if !ok {
 		return false
 	}
 	*dst = string(b)
@@ -337,13 +355,4 @@ func digits(d []byte, i int) int {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
