@@ -34,9 +34,10 @@ import (
 type Binder struct {
 	key      []byte
 	lifetime time.Duration
-	// macs holds keyed HMAC-SHA256 states: every TokenReview signs and
-	// every SubjectAccessReview verifies, and hmac.New hashes the key into
-	// two new digests each time. A state is Reset before it is returned.
+	// macs holds *macState: keyed HMAC-SHA256 states with an input
+	// buffer. Every TokenReview signs and every SubjectAccessReview
+	// verifies, and hmac.New hashes the key into two new digests each
+	// time. A state is Reset before it is returned.
 	macs sync.Pool
 }
 
@@ -71,7 +72,7 @@ func NewBinder(key []byte, lifetime time.Duration) (*Binder, error) {
 		return nil, errors.New("binding lifetime must be positive")
 	}
 	b := &Binder{key: append([]byte(nil), key...), lifetime: lifetime}
-	b.macs.New = func() any { return hmac.New(sha256.New, b.key) }
+	b.macs.New = func() any { return &macState{h: hmac.New(sha256.New, b.key)} }
 	return b, nil
 }
 
@@ -119,8 +120,8 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 // mac appends to dst the HMAC of the version, the expiry and the subject,
 // each field length-prefixed so that no two subjects encode alike.
 func (b *Binder) mac(dst []byte, exp string, s Subject) []byte {
-	var stack [512]byte
-	buf := stack[:0]
+	st := b.macs.Get().(*macState)
+	buf := st.buf[:0]
 	field := func(v string) {
 		buf = binary.AppendUvarint(buf, uint64(len(v)))
 		buf = append(buf, v...)
@@ -136,12 +137,23 @@ func (b *Binder) mac(dst []byte, exp string, s Subject) []byte {
 	for _, g := range groups {
 		field(g)
 	}
-	m := b.macs.Get().(hash.Hash)
-	m.Write(buf)
-	dst = m.Sum(dst)
-	m.Reset()
-	b.macs.Put(m)
+	st.h.Write(buf)
+	dst = st.h.Sum(dst)
+	st.h.Reset()
+	if cap(buf) <= 4<<10 { // one subject with a huge group list must not stay pinned
+		st.buf = buf
+	} else {
+		st.buf = nil
+	}
+	b.macs.Put(st)
 	return dst
+}
+
+// macState is a keyed HMAC and the buffer its input is built in (a
+// buffer handed to hash.Hash.Write escapes, so it is pooled too).
+type macState struct {
+	h   hash.Hash
+	buf []byte
 }
 
 // authenticatedGroup is added by kube-apiserver to every authenticated user.
