@@ -54,8 +54,10 @@ type Request struct {
 // Outcome with Authenticated false, not an error.
 type Outcome struct {
 	Authenticated bool
-	Identity      *identity.Identity
-	Result        resolve.Result
+	// Identity is the verified identity, nil when the token was not
+	// verified. It may be shared with the identity cache: read only.
+	Identity *identity.Identity
+	Result   resolve.Result
 	// UID is kubeiam:<account>:<userID>.
 	UID string
 	// Class is the metrics result: granted, denied, invalid, expired,
@@ -151,8 +153,8 @@ func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 	if err != nil {
 		s.fail(&out, err)
 	} else {
-		out.Identity = &id
-		out.Result = s.cfg.Mapper.Resolve(id)
+		out.Identity = id
+		out.Result = s.cfg.Mapper.Resolve(*id)
 		out.UID = "kubeiam:" + id.AccountID + ":" + id.UserID
 		if out.Result.Mapped {
 			out.Authenticated, out.Class = true, "granted"
@@ -167,21 +169,24 @@ func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 // identity returns the verified identity for a token: from the cache while
 // the entry lives, otherwise from STS, with identical concurrent tokens
 // sharing one STS call and each client's STS calls rate-limited.
-func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identity.Identity, bool, error) {
+//
+// A cached identity is returned as a pointer into its cache entry, which is
+// never modified (see cache.get), so the warm path copies nothing.
+func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (*identity.Identity, bool, error) {
 	now := s.cfg.Now()
 	if e, ok := s.cache.get(sum, now); ok {
 		if e.err != nil {
 			s.cfg.Metrics.CacheLookups.WithLabelValues("negative-hit").Inc()
-			return identity.Identity{}, true, e.err
+			return nil, true, e.err
 		}
 		s.cfg.Metrics.CacheLookups.WithLabelValues("hit").Inc()
-		return e.id, true, nil
+		return &e.id, true, nil
 	}
 	// Local checks first: a malformed or expired token never reaches STS
 	// nor occupies a flight.
 	val, err := s.cfg.Verifier.Check(r.Token)
 	if err != nil {
-		return identity.Identity{}, false, err
+		return nil, false, err
 	}
 	id, shared, err := s.group.do(sum, func() (identity.Identity, error) {
 		if !s.limiter.allow(clientKey(r), s.cfg.Now()) {
@@ -195,7 +200,10 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identi
 	} else {
 		s.cfg.Metrics.CacheLookups.WithLabelValues("miss").Inc()
 	}
-	return id, false, err
+	if err != nil {
+		return nil, false, err
+	}
+	return &id, false, nil
 }
 
 // verify asks STS and caches the answer: an identity for the cache TTL, a
