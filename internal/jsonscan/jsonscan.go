@@ -68,7 +68,7 @@ func (s *Scanner) Unknown(key []byte, names ...string) bool {
 // ignoring ASCII case. A key with other bytes gives up elsewhere: keys are
 // plain strings, and encoding/json also folds a few non-ASCII letters (the
 // Kelvin sign K, the long s) onto ASCII ones, so any non-ASCII key is left
-// to it (see object).
+// to it (see Object).
 func equalFoldASCII(key []byte, name string) bool {
 	for i := range key {
 		c := key[i]
