@@ -34,22 +34,23 @@ func newCache(size int) *cache {
 }
 
 // get returns the live entry for key: an identity, or for a negative entry
-// the error STS answered.
-func (c *cache) get(key [32]byte, now time.Time) (cacheEntry, bool) {
+// the error STS answered. Entries are never modified once stored (store
+// replaces them), so the caller may keep and share it, read only.
+func (c *cache) get(key [32]byte, now time.Time) (*cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
 	if !ok {
-		return cacheEntry{}, false
+		return nil, false
 	}
 	e := el.Value.(*cacheEntry)
 	if !now.Before(e.expires) {
 		c.ll.Remove(el)
 		delete(c.items, key)
-		return cacheEntry{}, false
+		return nil, false
 	}
 	c.ll.MoveToFront(el)
-	return *e, true
+	return e, true
 }
 
 func (c *cache) put(key [32]byte, id identity.Identity, expires time.Time) {

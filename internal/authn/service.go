@@ -54,8 +54,10 @@ type Request struct {
 // Outcome with Authenticated false, not an error.
 type Outcome struct {
 	Authenticated bool
-	Identity      *identity.Identity
-	Result        resolve.Result
+	// Identity is the verified identity, nil when the token was not
+	// verified. It may be shared with the identity cache: read only.
+	Identity *identity.Identity
+	Result   resolve.Result
 	// UID is kubeiam:<account>:<userID>.
 	UID string
 	// Class is the metrics result: granted, denied, invalid, expired,
@@ -151,8 +153,8 @@ func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 	if err != nil {
 		s.fail(&out, err)
 	} else {
-		out.Identity = &id
-		out.Result = s.cfg.Mapper.Resolve(id)
+		out.Identity = id
+		out.Result = s.cfg.Mapper.Resolve(*id)
 		out.UID = "kubeiam:" + id.AccountID + ":" + id.UserID
 		if out.Result.Mapped {
 			out.Authenticated, out.Class = true, "granted"
@@ -167,21 +169,24 @@ func (s *Service) Authenticate(ctx context.Context, req Request) Outcome {
 // identity returns the verified identity for a token: from the cache while
 // the entry lives, otherwise from STS, with identical concurrent tokens
 // sharing one STS call and each client's STS calls rate-limited.
-func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identity.Identity, bool, error) {
+//
+// A cached identity is returned as a pointer into its cache entry, which is
+// never modified (see cache.get), so the warm path copies nothing.
+func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (*identity.Identity, bool, error) {
 	now := s.cfg.Now()
 	if e, ok := s.cache.get(sum, now); ok {
 		if e.err != nil {
 			s.cfg.Metrics.CacheLookups.WithLabelValues("negative-hit").Inc()
-			return identity.Identity{}, true, e.err
+			return nil, true, e.err
 		}
 		s.cfg.Metrics.CacheLookups.WithLabelValues("hit").Inc()
-		return e.id, true, nil
+		return &e.id, true, nil
 	}
 	// Local checks first: a malformed or expired token never reaches STS
 	// nor occupies a flight.
 	val, err := s.cfg.Verifier.Check(r.Token)
 	if err != nil {
-		return identity.Identity{}, false, err
+		return nil, false, err
 	}
 	id, shared, err := s.group.do(sum, func() (identity.Identity, error) {
 		if !s.limiter.allow(clientKey(r), s.cfg.Now()) {
@@ -195,7 +200,10 @@ func (s *Service) identity(ctx context.Context, sum [32]byte, r Request) (identi
 	} else {
 		s.cfg.Metrics.CacheLookups.WithLabelValues("miss").Inc()
 	}
-	return id, false, err
+	if err != nil {
+		return nil, false, err
+	}
+	return &id, false, nil
 }
 
 // verify asks STS and caches the answer: an identity for the cache TTL, a
@@ -287,42 +295,53 @@ func publicReason(err error) string {
 }
 
 // record logs, stores and counts one decision.
+//
+// The log line's attributes are built as slog.Attrs in one slice sized for
+// the longest line, not as key-value pairs: the same attributes in the same
+// order (slog turns a string value into a string Attr either way), so the
+// lines are unchanged, without boxing each value and growing the slice on
+// every request.
 func (s *Service) record(req Request, out Outcome) {
 	rec := decisionlog.Record{
 		Time: s.cfg.Now(), Client: req.Client, Method: req.Method, Path: req.Path,
 		TokenHash: out.TokenHash, Cached: out.Cached, Code: string(out.Result.Code), Notes: out.Result.Notes,
 	}
-	attrs := []any{"client", req.Client, "method", req.Method, "path", req.Path, "tokenHash", out.TokenHash}
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs, slog.String("client", req.Client), slog.String("method", req.Method),
+		slog.String("path", req.Path), slog.String("tokenHash", out.TokenHash))
 	if id := out.Identity; id != nil {
 		// The uid is known once STS has answered, granted or not, and
 		// lets a denial be traced to the same principal as its grants.
 		rec.ARN, rec.CanonicalARN, rec.AccountID, rec.AccessKeyID = id.ARN, id.CanonicalARN, id.AccountID, id.AccessKeyID
 		rec.UID = out.UID
-		attrs = append(attrs, "arn", id.ARN, "accesskeyid", id.AccessKeyID, "uid", out.UID)
+		attrs = append(attrs, slog.String("arn", id.ARN), slog.String("accesskeyid", id.AccessKeyID), slog.String("uid", out.UID))
 	}
+	msg := decisionlog.MsgGranted
 	if out.Authenticated {
 		rec.Decision, rec.Username, rec.Groups = decisionlog.Granted, out.Result.Username, out.Result.Groups
 		rec.Source = string(out.Result.Source)
-		for _, g := range out.Result.Grants {
-			rec.Policies = append(rec.Policies, g.PolicyARN)
+		if len(out.Result.Grants) > 0 {
+			rec.Policies = make([]string, len(out.Result.Grants))
+			for i, g := range out.Result.Grants {
+				rec.Policies[i] = g.PolicyARN
+			}
 		}
-		attrs = append(attrs, "username", out.Result.Username, "groups", out.Result.Groups,
-			"source", out.Result.SourceDetail, "policies", rec.Policies, "cached", out.Cached)
-		if len(out.Result.Notes) > 0 {
-			attrs = append(attrs, "notes", out.Result.Notes)
-		}
-		s.cfg.Logger.Info("access granted", attrs...)
+		attrs = append(attrs, slog.String("username", out.Result.Username), slog.Any("groups", out.Result.Groups),
+			slog.String("source", out.Result.SourceDetail), slog.Any("policies", rec.Policies), slog.Bool("cached", out.Cached))
 	} else {
+		msg = decisionlog.MsgDenied
 		rec.Decision, rec.Error = decisionlog.Denied, out.PublicError
 		logErr := out.PublicError
 		if out.Err != nil {
 			logErr = out.Err.Error()
 		}
-		attrs = append(attrs, "code", out.Result.Code, "error", logErr)
-		if len(out.Result.Notes) > 0 {
-			attrs = append(attrs, "notes", out.Result.Notes)
-		}
-		s.cfg.Logger.Info("access denied", attrs...)
+		// The code is a resolve.Code, logged as slog.Any logs it (the
+		// text handler formats it with %+v, the JSON handler marshals it).
+		attrs = append(attrs, slog.Any("code", out.Result.Code), slog.String("error", logErr))
 	}
+	if len(out.Result.Notes) > 0 {
+		attrs = append(attrs, slog.Any("notes", out.Result.Notes))
+	}
+	s.cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, msg, attrs...)
 	s.cfg.Log.Add(rec)
 }

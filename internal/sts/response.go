@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/kubeiam/kubeiam/internal/jsonscan"
 )
 
 // callerIdentity is STS's GetCallerIdentity result.
@@ -29,20 +31,7 @@ func parseIdentity(body []byte) (callerIdentity, error) {
 	body = bytes.TrimSpace(body)
 	switch {
 	case bytes.HasPrefix(body, []byte("{")):
-		var j struct {
-			GetCallerIdentityResponse struct {
-				GetCallerIdentityResult struct {
-					Account string
-					Arn     string
-					UserID  string `json:"UserId"`
-				}
-			}
-		}
-		if err := json.Unmarshal(body, &j); err != nil {
-			return callerIdentity{}, err
-		}
-		r := j.GetCallerIdentityResponse.GetCallerIdentityResult
-		return callerIdentity{Account: r.Account, Arn: r.Arn, UserID: r.UserID}, nil
+		return parseIdentityJSON(body)
 	case bytes.HasPrefix(body, []byte("<")):
 		var x struct {
 			XMLName xml.Name `xml:"GetCallerIdentityResponse"`
@@ -58,6 +47,61 @@ func parseIdentity(body []byte) (callerIdentity, error) {
 		return callerIdentity{Account: x.Result.Account, Arn: x.Result.Arn, UserID: x.Result.UserID}, nil
 	}
 	return callerIdentity{}, errUnknownFormat
+}
+
+// identityJSON is STS's JSON GetCallerIdentity answer, the part read.
+type identityJSON struct {
+	GetCallerIdentityResponse struct {
+		GetCallerIdentityResult struct {
+			Account string
+			Arn     string
+			UserID  string `json:"UserId"`
+		}
+	}
+}
+
+// parseIdentityJSON reads the JSON answer with jsonscan, and with
+// encoding/json whenever the scanner gives up (see package jsonscan), with
+// the same result either way (FuzzParseIdentityJSON). Decoding it was the
+// largest single cost of a cold review after TLS itself.
+func parseIdentityJSON(body []byte) (callerIdentity, error) {
+	var j identityJSON
+	if !scanIdentity(jsonscan.New(body), &j) {
+		j = identityJSON{}
+		if err := json.Unmarshal(body, &j); err != nil {
+			return callerIdentity{}, err
+		}
+	}
+	r := j.GetCallerIdentityResponse.GetCallerIdentityResult
+	return callerIdentity{Account: r.Account, Arn: r.Arn, UserID: r.UserID}, nil
+}
+
+func scanIdentity(s *jsonscan.Scanner, j *identityJSON) bool {
+	var seenResponse bool
+	return s.Object(func(key []byte) bool {
+		if string(key) != "GetCallerIdentityResponse" {
+			return s.Unknown(key, "getcalleridentityresponse")
+		}
+		var seenResult bool
+		return jsonscan.Once(&seenResponse) && s.Object(func(key []byte) bool {
+			if string(key) != "GetCallerIdentityResult" {
+				return s.Unknown(key, "getcalleridentityresult")
+			}
+			r := &j.GetCallerIdentityResponse.GetCallerIdentityResult
+			var seenAccount, seenArn, seenUserID bool
+			return jsonscan.Once(&seenResult) && s.Object(func(key []byte) bool {
+				switch string(key) {
+				case "Account":
+					return jsonscan.Once(&seenAccount) && s.String(&r.Account)
+				case "Arn":
+					return jsonscan.Once(&seenArn) && s.String(&r.Arn)
+				case "UserId":
+					return jsonscan.Once(&seenUserID) && s.String(&r.UserID)
+				}
+				return s.Unknown(key, "account", "arn", "userid")
+			})
+		})
+	}) && s.End()
 }
 
 // parseFault reads an STS error answer: the query protocol's XML

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +34,11 @@ import (
 type Binder struct {
 	key      []byte
 	lifetime time.Duration
+	// macs holds *macState: keyed HMAC-SHA256 states with an input
+	// buffer. Every TokenReview signs and every SubjectAccessReview
+	// verifies, and hmac.New hashes the key into two new digests each
+	// time. A state is Reset before it is returned.
+	macs sync.Pool
 }
 
 // Subject is the identity a binding covers.
@@ -64,14 +71,23 @@ func NewBinder(key []byte, lifetime time.Duration) (*Binder, error) {
 	if lifetime <= 0 {
 		return nil, errors.New("binding lifetime must be positive")
 	}
-	return &Binder{key: append([]byte(nil), key...), lifetime: lifetime}, nil
+	b := &Binder{key: append([]byte(nil), key...), lifetime: lifetime}
+	b.macs.New = func() any { return &macState{h: hmac.New(sha256.New, b.key)} }
+	return b, nil
 }
 
 // Sign returns the binding for s, issued at now: "v2.<expiry unix
 // seconds>.<HMAC-SHA256>".
 func (b *Binder) Sign(s Subject, now time.Time) string {
-	exp := strconv.FormatInt(now.Add(b.lifetime).Unix(), 10)
-	return bindingVersion + "." + exp + "." + base64.RawURLEncoding.EncodeToString(b.mac(exp, s))
+	var buf [64]byte
+	out := append(buf[:0], bindingVersion+"."...)
+	out = strconv.AppendInt(out, now.Add(b.lifetime).Unix(), 10)
+	exp := out[len(bindingVersion)+1:]
+	var sum [sha256.Size]byte
+	mac := b.mac(sum[:0], string(exp), s)
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, mac)
+	return string(out)
 }
 
 // Verify checks binding for s at now; nil means it was signed by this key
@@ -91,7 +107,8 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 	}
 	// The MAC first, so that the answer for a forged binding does not
 	// depend on the expiry it claims.
-	if !hmac.Equal(got, b.mac(parts[1], s)) {
+	var sum [sha256.Size]byte
+	if !hmac.Equal(got, b.mac(sum[:0], parts[1], s)) {
 		return ErrBindingMismatch
 	}
 	if !now.Before(time.Unix(exp, 0)) {
@@ -100,11 +117,11 @@ func (b *Binder) Verify(binding string, s Subject, now time.Time) error {
 	return nil
 }
 
-// mac is the HMAC of the version, the expiry and the subject, each field
-// length-prefixed so that no two subjects encode alike.
-func (b *Binder) mac(exp string, s Subject) []byte {
-	m := hmac.New(sha256.New, b.key)
-	var buf []byte
+// mac appends to dst the HMAC of the version, the expiry and the subject,
+// each field length-prefixed so that no two subjects encode alike.
+func (b *Binder) mac(dst []byte, exp string, s Subject) []byte {
+	st := b.macs.Get().(*macState)
+	buf := st.buf[:0]
 	field := func(v string) {
 		buf = binary.AppendUvarint(buf, uint64(len(v)))
 		buf = append(buf, v...)
@@ -120,8 +137,23 @@ func (b *Binder) mac(exp string, s Subject) []byte {
 	for _, g := range groups {
 		field(g)
 	}
-	m.Write(buf)
-	return m.Sum(nil)
+	st.h.Write(buf)
+	dst = st.h.Sum(dst)
+	st.h.Reset()
+	if cap(buf) <= 4<<10 { // one subject with a huge group list must not stay pinned
+		st.buf = buf
+	} else {
+		st.buf = nil
+	}
+	b.macs.Put(st)
+	return dst
+}
+
+// macState is a keyed HMAC and the buffer its input is built in (a
+// buffer handed to hash.Hash.Write escapes, so it is pooled too).
+type macState struct {
+	h   hash.Hash
+	buf []byte
 }
 
 // authenticatedGroup is added by kube-apiserver to every authenticated user.

@@ -23,10 +23,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		httpError(w, http.StatusInternalServerError, "encoding the answer failed")
 		return
 	}
+	writeBody(w, status, buf.Bytes())
+}
+
+// writeBody writes a JSON answer with its length, in one write.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 // buffers holds the request and answer buffers of the review handlers, so

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
@@ -57,6 +58,13 @@ type TokenReviewHandler struct {
 	APIAudiences []string
 }
 
+// The TokenReview versions served (authnv1 and authnv1beta1
+// SchemeGroupVersion, as constants: the check runs on every request).
+const (
+	apiVersionV1      = "authentication.k8s.io/v1"
+	apiVersionV1beta1 = "authentication.k8s.io/v1beta1"
+)
+
 // tokenReview is the part of a TokenReview we read, in either version.
 type tokenReview struct {
 	APIVersion string `json:"apiVersion"`
@@ -76,12 +84,12 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.Latency.WithLabelValues("authenticate", result).Observe(h.Now().Sub(start).Seconds())
 	}()
 	var in tokenReview
-	if status, err := decode(w, r, &in); err != nil {
+	if status, err := decodeWith(w, r, func(body []byte) error { return decodeTokenReview(body, &in) }); err != nil {
 		result = "bad-request"
 		httpError(w, status, err.Error())
 		return
 	}
-	if in.Kind != "TokenReview" || (in.APIVersion != authnv1.SchemeGroupVersion.String() && in.APIVersion != authnv1beta1.SchemeGroupVersion.String()) {
+	if in.Kind != "TokenReview" || (in.APIVersion != apiVersionV1 && in.APIVersion != apiVersionV1beta1) {
 		result = "bad-request"
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("want kind TokenReview in %s or %s, got kind %q apiVersion %q",
 			authnv1.SchemeGroupVersion, authnv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
@@ -90,7 +98,7 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	audiences, refusal := checkAudiences(in.Spec.Audiences, h.APIAudiences)
 	if refusal != "" {
 		result = "wrong-audience"
-		writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, authnv1.TokenReviewStatus{Error: refusal}))
+		writeTokenReview(w, in.APIVersion, &reviewStatus{Error: refusal})
 		return
 	}
 	out := h.Auth.Authenticate(r.Context(), authn.Request{Token: in.Spec.Token, Client: r.RemoteAddr,
@@ -109,14 +117,23 @@ func (h *TokenReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, out.PublicError)
 		return
 	}
-	status := authnv1.TokenReviewStatus{Authenticated: out.Authenticated}
+	status := reviewStatus{Authenticated: out.Authenticated}
 	if out.Authenticated {
-		status.User = h.userInfo(out)
+		h.userInfo(&status, out)
 		status.Audiences = audiences
 	} else {
 		status.Error = out.PublicError
 	}
-	writeJSON(w, http.StatusOK, renderTokenReview(in.APIVersion, status))
+	writeTokenReview(w, in.APIVersion, &status)
+}
+
+// writeTokenReview answers in the version that was asked (see
+// appendTokenReview), with its length, in one write.
+func writeTokenReview(w http.ResponseWriter, apiVersion string, st *reviewStatus) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.Write(appendTokenReview(buf.AvailableBuffer(), apiVersion, st))
+	writeBody(w, http.StatusOK, buf.Bytes())
 }
 
 // clientCertID names the caller by its verified client certificate and its
@@ -134,52 +151,34 @@ func clientCertID(r *http.Request) string {
 	return "cert:" + c.Subject.String() + "/" + c.SerialNumber.String() + "@" + host
 }
 
-func (h *TokenReviewHandler) userInfo(out authn.Outcome) authnv1.UserInfo {
+func (h *TokenReviewHandler) userInfo(st *reviewStatus, out authn.Outcome) {
 	id := out.Identity
 	groups := out.Result.Groups
 	if groups == nil {
 		groups = []string{}
 	}
-	u := authnv1.UserInfo{
-		Username: out.Result.Username,
-		UID:      out.UID,
-		Groups:   groups,
-		Extra: map[string]authnv1.ExtraValue{
-			ExtraARN:          {id.ARN},
-			ExtraCanonicalARN: {id.CanonicalARN},
-			ExtraSessionName:  {id.SessionName},
-			ExtraAccessKeyID:  {id.AccessKeyID},
-			ExtraPrincipalID:  {id.UserID},
-		},
+	st.Username, st.UID, st.Groups = out.Result.Username, out.UID, groups
+	// The extras in key order (see reviewStatus), their values in one
+	// array.
+	vals := new([6]string)
+	vals[0], vals[1], vals[2] = id.AccessKeyID, id.ARN, id.CanonicalARN
+	vals[4], vals[5] = id.UserID, id.SessionName
+	extras := []extra{
+		{ExtraAccessKeyID, vals[0:1:1]},
+		{ExtraARN, vals[1:2:2]},
+		{ExtraCanonicalARN, vals[2:3:3]},
+		{ExtraBinding, vals[3:4:4]},
+		{ExtraPrincipalID, vals[4:5:5]},
+		{ExtraSessionName, vals[5:6:6]},
 	}
 	if h.Binder != nil {
-		u.Extra[ExtraBinding] = authnv1.ExtraValue{h.Binder.Sign(Subject{
-			Username: u.Username, UID: u.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
-		}, h.Now())}
+		vals[3] = h.Binder.Sign(Subject{
+			Username: st.Username, UID: st.UID, Groups: groups, ARN: id.ARN, AccessKeyID: id.AccessKeyID,
+		}, h.Now())
+	} else {
+		extras = slices.Delete(extras, 3, 4)
 	}
-	return u
-}
-
-// renderTokenReview answers in the version that was asked. The v1beta1
-// types are field-for-field the same as v1, so the status converts directly.
-func renderTokenReview(apiVersion string, st authnv1.TokenReviewStatus) any {
-	if apiVersion == authnv1beta1.SchemeGroupVersion.String() {
-		extra := map[string]authnv1beta1.ExtraValue{}
-		for k, v := range st.User.Extra {
-			extra[k] = authnv1beta1.ExtraValue(v)
-		}
-		if len(extra) == 0 {
-			extra = nil
-		}
-		return authnv1beta1.TokenReview{
-			TypeMeta: typeMeta(apiVersion, "TokenReview"),
-			Status: authnv1beta1.TokenReviewStatus{
-				Authenticated: st.Authenticated, Error: st.Error, Audiences: st.Audiences,
-				User: authnv1beta1.UserInfo{Username: st.User.Username, UID: st.User.UID, Groups: st.User.Groups, Extra: extra},
-			},
-		}
-	}
-	return authnv1.TokenReview{TypeMeta: typeMeta(apiVersion, "TokenReview"), Status: st}
+	st.Extra = extras
 }
 
 // decode reads a JSON review body with a size limit, answering the HTTP
@@ -187,6 +186,12 @@ func renderTokenReview(apiVersion string, st authnv1.TokenReviewStatus) any {
 // the limit holds for the body and not only for its first JSON value, and
 // anything after that value is refused rather than ignored.
 func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
+	return decodeWith(w, r, func(body []byte) error { return json.Unmarshal(body, v) })
+}
+
+// decodeWith is decode with its own JSON decoder, called on the whole body
+// (which it must not retain: the buffer is reused).
+func decodeWith(w http.ResponseWriter, r *http.Request, unmarshal func([]byte) error) (int, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed; POST a review object", r.Method)
@@ -205,7 +210,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 		}
 		return http.StatusBadRequest, fmt.Errorf("reading request body: %v", err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := unmarshal(body); err != nil {
 		return http.StatusBadRequest, fmt.Errorf("request body is not a JSON review object: %v", err)
 	}
 	return 0, nil
