@@ -126,8 +126,10 @@ func (t tour) waitSources(limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		synced := true
-		for _, src := range t.Server.sources {
-			synced = synced && src.synced()
+		for i := range t.Server.sources {
+			// By index: a copy of the source would read the counter
+			// syncSourceMetrics writes.
+			synced = synced && t.Server.sources[i].synced()
 		}
 		if synced {
 			return
