@@ -26,8 +26,9 @@ func parseRoles(value string, ps *Problems, in interner) ([]RoleMapping, []entry
 	if in == nil {
 		return yamlRoles(value, ps)
 	}
-	var roles []RoleMapping
-	var lns []entryLines
+	n := quickCount(value)
+	roles := make([]RoleMapping, 0, n)
+	lns := make([]entryLines, 0, n)
 	ok := quickEntries(value, fieldRoleARN, in, func(e quickEntry) {
 		roles = append(roles, RoleMapping{RoleARN: e.arn, UserID: e.userID, Username: e.username, Groups: e.groups})
 		lns = append(lns, e.ln)
@@ -43,8 +44,9 @@ func parseUsers(value string, ps *Problems, in interner) ([]UserMapping, []entry
 	if in == nil {
 		return yamlUsers(value, ps)
 	}
-	var users []UserMapping
-	var lns []entryLines
+	n := quickCount(value)
+	users := make([]UserMapping, 0, n)
+	lns := make([]entryLines, 0, n)
 	ok := quickEntries(value, fieldUserARN, in, func(e quickEntry) {
 		users = append(users, UserMapping{UserARN: e.arn, UserID: e.userID, Username: e.username, Groups: e.groups})
 		lns = append(lns, e.ln)

@@ -19,20 +19,38 @@ type Index struct {
 	exact    map[string]entry // arn.Key → role or user entry
 	sso      map[string]entry // ssoKey → sso role entry
 	accounts map[string]int   // account → mapAccounts index
-	// names and permissionSets serve NearMisses.
-	names          map[string][]nameRef // lowercased role or user name
-	permissionSets map[string][]nameRef // lowercased permission set name
+	// names (sorted by lowercased name) and permissionSets serve NearMisses.
+	names          []nameRef
+	permissionSets map[string][]principalRef // lowercased permission set name
 }
 
+// entry is an indexed role or user entry. It is kept small, and its
+// strings are the parsed document's (the document itself is dropped): an
+// aws-auth can hold 100,000 of them.
 type entry struct {
-	source   string
-	index    int
 	matched  string
-	viaPath  bool
 	username string
-	groups   []string
+	groups   []string // shared by entries with the same groups: never modified
 	// userID, when set, is the only principal unique ID the entry maps.
-	userID string
+	userID  string
+	index   int32
+	source  listKey
+	viaPath bool
+}
+
+// listKey is the aws-auth list an entry is in, in one byte.
+type listKey uint8
+
+const (
+	inMapRoles listKey = iota
+	inMapUsers
+)
+
+func (k listKey) String() string {
+	if k == inMapUsers {
+		return KeyMapUsers
+	}
+	return KeyMapRoles
 }
 
 // Match is the entry that maps a caller.
@@ -73,15 +91,17 @@ var (
 // same principal, the first one wins.
 func NewIndex(doc *Document) *Index {
 	ix := &Index{
-		exact:          map[string]entry{},
-		sso:            map[string]entry{},
 		accounts:       map[string]int{},
-		names:          map[string][]nameRef{},
-		permissionSets: map[string][]nameRef{},
+		permissionSets: map[string][]principalRef{},
 	}
 	if doc == nil {
+		ix.exact, ix.sso = map[string]entry{}, map[string]entry{}
 		return ix
 	}
+	ix.exact = make(map[string]entry, len(doc.Roles)+len(doc.Users))
+	ix.sso = map[string]entry{}
+	ix.names = make([]nameRef, 0, len(doc.Roles)+len(doc.Users))
+	groups := groupSets{}
 	for i, r := range doc.Roles {
 		if validateRole(i, r, entryLines{}).HasErrors() {
 			continue
@@ -90,7 +110,7 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		e := entry{source: KeyMapRoles, index: i, matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: slices.Clone(r.Groups), userID: r.UserID}
+		e := entry{source: inMapRoles, index: int32(i), matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: groups.get(r.Groups), userID: r.UserID}
 		target := ix.exact
 		if r.SSO != nil {
 			s := r.SSO
@@ -98,7 +118,8 @@ func NewIndex(doc *Document) *Index {
 			target = ix.sso
 			ix.addPermissionSet(s, i)
 		} else {
-			ix.addName(KeyMapRoles, i, r.RoleARN)
+			ix.addName(inMapRoles, i, r.RoleARN)
+			key = sameString(key, r.RoleARN)
 		}
 		if _, dup := target[key]; !dup {
 			target[key] = e
@@ -112,9 +133,10 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		ix.addName(KeyMapUsers, i, u.UserARN)
+		ix.addName(inMapUsers, i, u.UserARN)
+		key = sameString(key, u.UserARN)
 		if _, dup := ix.exact[key]; !dup {
-			ix.exact[key] = entry{source: KeyMapUsers, index: i, matched: u.UserARN, username: u.Username, groups: slices.Clone(u.Groups), userID: u.UserID}
+			ix.exact[key] = entry{source: inMapUsers, index: int32(i), matched: u.UserARN, username: u.Username, groups: groups.get(u.Groups), userID: u.UserID}
 		}
 	}
 	for i, a := range doc.Accounts {
@@ -122,7 +144,36 @@ func NewIndex(doc *Document) *Index {
 			ix.accounts[a] = i
 		}
 	}
+	ix.sortNames()
 	return ix
+}
+
+// sameString returns b when it equals a: an ARN written in its canonical
+// form is its own key, and the index then holds one copy of it.
+func sameString(a, b string) string {
+	if a == b {
+		return b
+	}
+	return a
+}
+
+// groupSets gives entries with the same groups one shared slice.
+type groupSets map[string][]string
+
+func (g groupSets) get(groups []string) []string {
+	if len(groups) == 0 {
+		return nil
+	}
+	k := groups[0]
+	if len(groups) > 1 {
+		k = strings.Join(groups, "\x00")
+	}
+	if s, ok := g[k]; ok && slices.Equal(s, groups) {
+		return s
+	}
+	s := slices.Clone(groups)
+	g[k] = s
+	return s
 }
 
 // Lookup returns the entry that maps the caller: an exact mapRoles or
@@ -176,7 +227,7 @@ func (e entry) boundTo(id identity.Identity) bool {
 }
 
 func (e entry) match() Match {
-	return Match{Source: e.source, Index: e.index, MatchedARN: e.matched, ViaPath: e.viaPath,
+	return Match{Source: e.source.String(), Index: int(e.index), MatchedARN: e.matched, ViaPath: e.viaPath,
 		UsernameTemplate: e.username, GroupTemplates: slices.Clone(e.groups)}
 }
 

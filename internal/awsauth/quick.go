@@ -109,6 +109,24 @@ const (
 	seenGroups
 )
 
+// quickCount returns how many lines begin a list item ("- ") at the
+// indentation of the value's first line: its number of entries when it is
+// in the quick form, so that their slices are allocated once (appending
+// 100,000 entries allocates five times their size).
+func quickCount(value string) int {
+	indent := len(value) - len(strings.TrimLeft(value, " \n"))
+	if i := strings.LastIndexByte(value[:indent], '\n'); i >= 0 {
+		indent -= i + 1
+	}
+	n := 0
+	for line := range strings.Lines(value) {
+		if len(line) > indent+1 && line[indent] == '-' && line[indent+1] == ' ' && strings.TrimLeft(line[:indent], " ") == "" {
+			n++
+		}
+	}
+	return n
+}
+
 // quickEntries reads a block list of mappings whose ARN field is arnField,
 // handing each entry to add. It returns false when the value is not in the
 // quick form; add may have been called before that, for entries to discard.
