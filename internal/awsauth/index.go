@@ -119,7 +119,6 @@ func NewIndex(doc *Document) *Index {
 			ix.addPermissionSet(s, i)
 		} else {
 			ix.addName(inMapRoles, i, r.RoleARN)
-			key = sameString(key, r.RoleARN)
 		}
 		if _, dup := target[key]; !dup {
 			target[key] = e
@@ -134,7 +133,6 @@ func NewIndex(doc *Document) *Index {
 			continue
 		}
 		ix.addName(inMapUsers, i, u.UserARN)
-		key = sameString(key, u.UserARN)
 		if _, dup := ix.exact[key]; !dup {
 			ix.exact[key] = entry{source: inMapUsers, index: int32(i), matched: u.UserARN, username: u.Username, groups: groups.get(u.Groups), userID: u.UserID}
 		}
@@ -149,7 +147,8 @@ func NewIndex(doc *Document) *Index {
 }
 
 // sameString returns b when it equals a: an ARN written in its canonical
-// form is its own key, and the index then holds one copy of it.
+// form is its own key (roleKey, userKey), and the index then holds one copy
+// of it.
 func sameString(a, b string) string {
 	if a == b {
 		return b

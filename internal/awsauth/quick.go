@@ -82,15 +82,22 @@ func (q *quickLines) next() { q.have = false }
 
 // interner returns one copy of each distinct string: groups and username
 // templates repeat across thousands of entries. Copies, not substrings, so
-// that what the index keeps does not pin the whole ConfigMap value.
+// that what the index keeps does not pin the whole ConfigMap value. It
+// remembers the first maxInterned distinct strings only: the values that
+// repeat show up early, and a map of 100,000 distinct usernames would cost
+// more, while parsing, than the copies it saves.
 type interner map[string]string
+
+const maxInterned = 4096
 
 func (in interner) get(s string) string {
 	if v, ok := in[s]; ok {
 		return v
 	}
 	v := strings.Clone(s)
-	in[v] = v
+	if len(in) < maxInterned {
+		in[v] = v
+	}
 	return v
 }
 
