@@ -96,16 +96,16 @@ func TestQuickGivesUp(t *testing.T) {
 func TestQuickMatchesYAML(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 100_000))
 	quick := 0
-	n := 300
+	n := 80
 	if testing.Short() {
-		n = 50
+		n = 20
 	}
 	for range n {
 		data := map[string]string{KeyMapRoles: genEntries(r, "rolearn"), KeyMapUsers: genEntries(r, "userarn"), KeyMapAccounts: genAccounts(r)}
 		if sameAsYAML(t, data) {
 			quick++
 		}
-		for range 20 {
+		for range 12 {
 			key := []string{KeyMapRoles, KeyMapUsers, KeyMapAccounts}[r.IntN(3)]
 			mutated := maps.Clone(data)
 			mutated[key] = mutate(r, data[key])
@@ -249,7 +249,7 @@ func repoAWSAuthData(t *testing.T) []map[string]string {
 		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
 			return filepath.SkipDir
 		}
-		if d.IsDir() {
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") && !strings.Contains(path, "testdata") {
 			return nil
 		}
 		content, err := os.ReadFile(path)
@@ -257,7 +257,7 @@ func repoAWSAuthData(t *testing.T) []map[string]string {
 			return err
 		}
 		switch {
-		case strings.HasSuffix(path, "_test.go"):
+		case strings.HasSuffix(path, "_test.go") && strings.Contains(string(content), "arn: "):
 			for _, lit := range goStringLiterals(t, path, content) {
 				if strings.Contains(lit, "- ") {
 					out = append(out, map[string]string{KeyMapRoles: lit}, map[string]string{KeyMapUsers: lit}, map[string]string{KeyMapAccounts: lit})

@@ -89,16 +89,16 @@ func TestQuickFileGivesUp(t *testing.T) {
 // every one-byte mutation of them and on the repository's aws-auth files.
 func TestQuickFileMatchesYAML(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 10))
-	n, quick := 300, 0
+	n, quick := 200, 0
 	if testing.Short() {
-		n = 50
+		n = 20
 	}
 	for range n {
 		content := genFile(r)
 		if sameFileAsYAML(t, content) {
 			quick++
 		}
-		for range 30 {
+		for range 20 {
 			sameFileAsYAML(t, mutateFile(r, content))
 		}
 	}
