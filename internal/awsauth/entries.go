@@ -30,7 +30,7 @@ func parseRoles(value string, ps *Problems, in interner) ([]RoleMapping, []entry
 	roles := make([]RoleMapping, 0, n)
 	lns := make([]entryLines, 0, n)
 	ok := quickEntries(value, fieldRoleARN, in, func(e quickEntry) {
-		roles = append(roles, RoleMapping{RoleARN: e.arn, UserID: e.userID, Username: e.username, Groups: e.groups})
+		roles = append(roles, RoleMapping{RoleARN: e.arn, UserID: e.userID, SSO: e.sso, Username: e.username, Groups: e.groups})
 		lns = append(lns, e.ln)
 	})
 	if ok {

@@ -15,12 +15,13 @@ import "strings"
 //	  groups: [developers, 'viewers']
 //
 // It accepts only a strict subset of YAML: a block list of block mappings
-// whose fields (rolearn or userarn, username, userid, groups) hold plain
-// scalars of a safe alphabet, or single-line quoted scalars without
-// escapes, and whose groups are a flow list or a block list of such
-// scalars. Whatever falls outside (comments, anchors, tabs, non-ASCII
-// text, null values, unknown or repeated fields, sso, multi-line scalars, an
-// account ID with a leading zero, any syntax error) makes it give up, and
+// whose fields (rolearn or userarn, username, userid, groups, sso) hold
+// plain scalars of a safe alphabet, or single-line quoted scalars without
+// escapes; groups are a flow list or a block list of such scalars, and sso
+// a one-line flow mapping or a block mapping of them. Whatever falls
+// outside (comments, anchors, tabs, non-ASCII text, null values, unknown or
+// repeated fields, multi-line scalars, an unquoted account ID with a
+// leading zero, any syntax error) makes it give up, and
 // the YAML library parses the value instead. So the quick parser never
 // decides what a value means on its own: on the inputs it accepts it must
 // give exactly what the library path gives (lines included), which
@@ -105,6 +106,7 @@ func (in interner) get(s string) string {
 type quickEntry struct {
 	arn, username, userID string
 	groups                []string
+	sso                   *SSOMapping
 	ln                    entryLines
 }
 
@@ -114,6 +116,7 @@ const (
 	seenUsername
 	seenUserID
 	seenGroups
+	seenSSO
 )
 
 // quickCount returns how many lines begin a list item ("- ") at the
@@ -197,6 +200,17 @@ func quickEntryFields(q *quickLines, e *quickEntry, l quickLine, base int, arnFi
 				e.groups, ok = quickFlowList(value, in)
 				e.ln.groups = sameLine(l.num, len(e.groups))
 			}
+		case fieldSSO:
+			if arnField != fieldRoleARN {
+				return false
+			}
+			bit = seenSSO
+			if value == "" {
+				e.sso, ok = quickBlockSSO(q, col, in)
+			} else {
+				e.sso, ok = quickFlowSSO(value, in)
+			}
+			e.ln.sso = l.num
 		default:
 			return false
 		}
@@ -217,6 +231,80 @@ func quickEntryFields(q *quickLines, e *quickEntry, l quickLine, base int, arnFi
 		q.next()
 		l = next
 	}
+}
+
+// quickBlockSSO reads the fields of an sso mapping written on the lines
+// after "sso:", indented more than the field (col).
+func quickBlockSSO(q *quickLines, col int, in interner) (*SSOMapping, bool) {
+	first, ok := q.peek()
+	if !ok || first.indent <= col {
+		return nil, false
+	}
+	s := &SSOMapping{}
+	seen := 0
+	for {
+		l, ok := q.peek()
+		if !ok || l.indent < first.indent {
+			return s, !q.bad
+		}
+		if l.indent != first.indent {
+			return nil, false
+		}
+		name, value, ok := quickField(l.text)
+		if !ok || !quickSSOField(s, &seen, name, value, false, in) {
+			return nil, false
+		}
+		q.next()
+	}
+}
+
+// quickFlowSSO reads an sso mapping written "{name: value, ...}" on one line.
+func quickFlowSSO(v string, in interner) (*SSOMapping, bool) {
+	if len(v) < 2 || v[0] != '{' || v[len(v)-1] != '}' {
+		return nil, false
+	}
+	s := &SSOMapping{}
+	body := strings.TrimSpace(v[1 : len(v)-1])
+	if body == "" {
+		return s, true
+	}
+	seen := 0
+	for item := range strings.SplitSeq(body, ",") {
+		name, value, ok := quickField(strings.TrimSpace(item))
+		if !ok || strings.ContainsAny(value, "[]{}") || !quickSSOField(s, &seen, name, value, true, in) {
+			return nil, false
+		}
+	}
+	return s, true
+}
+
+// quickSSOField sets one field of an sso mapping. An unquoted account ID
+// with a leading zero, whose meaning depends on the YAML library's tag, is
+// left to the library, as in quickAccounts.
+func quickSSOField(s *SSOMapping, seen *int, name, value string, flow bool, in interner) bool {
+	v, ok := quickScalar(value, flow)
+	if !ok {
+		return false
+	}
+	var bit int
+	switch strings.ToLower(name) {
+	case fieldPermissionSetName:
+		bit, s.PermissionSetName = 1, in.get(v)
+	case fieldAccountID:
+		if value[0] == '0' && len(value) > 1 {
+			return false
+		}
+		bit, s.AccountID = 2, in.get(v)
+	case fieldPartition:
+		bit, s.Partition = 4, in.get(v)
+	default:
+		return false
+	}
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
 }
 
 // quickField splits "name: value" (value may be empty) where name is letters.

@@ -59,6 +59,7 @@ func TestQuickTakesCommonForms(t *testing.T) {
 		"entries indented":     {KeyMapRoles: "\n    - RoleArn: arn:aws:iam::111122223333:role/a\n      UserName: a\n\n    -   roleARN: arn:aws:iam::111122223333:role/b\n        username: b\n        groups: []\n"},
 		"accounts":             {KeyMapAccounts: "- 111122223333\n- \"012345678901\"\n- '444455556666'\n"},
 		"bench":                {KeyMapRoles: benchMapRoles(3)},
+		"sso, flow and block":  {KeyMapRoles: "- sso: {permissionSetName: Admin, accountID: \"111122223333\"}\n  username: admin\n- sso:\n    permissionSetName: Dev\n    accountID: '111122223333'\n    partition: aws\n  username: dev\n"},
 		"invalid entries":      {KeyMapRoles: "- rolearn: arn:aws:iam::111122223333:user/x\n  username: system:admin\n  groups: [system:masters]\n- username: x\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -75,7 +76,7 @@ func TestQuickGivesUp(t *testing.T) {
 	for _, v := range []string{
 		"", "[]", "null", "- rolearn: a # comment\n", "- rolearn: &a a\n", "- rolearn: a\n  username: ~\n",
 		"- rolearn: a\n  username: null\n", "- rolearn: a\n  rolearn: b\n", "- rolearn: a\n  other: b\n",
-		"- sso: {accountID: '111122223333', permissionSetName: x}\n", "- rolearn: a\n  username: b\n    c\n",
+		"- sso: {accountID: 012345678901}\n", "- sso:\n    accountID: 012345678901\n", "- sso: ~\n", "- sso: {x: y}\n", "- rolearn: a\n  username: b\n    c\n",
 		"- rolearn: \"a\\u0041\"\n", "- rolearn: 'it''s'\n", "- rolearn: a\n  groups: [a, ]\n", "- rolearn: a\n  groups: [{a}]\n",
 		"- rolearn: a\n  groups:\n  -\n", "- rolearn: a\n\tusername: b\n", "- rolearn: é\n", "- rolearn: a\r\n", "---\n- rolearn: a\n",
 		"- rolearn: a:\n", "-\n  rolearn: a\n", "- rolearn: a\n  groups: x\n", "- rolearn: a\n  username: {{SessionName}}\n",
@@ -135,6 +136,9 @@ func genEntries(r *rand.Rand, arnField string) string {
 	base := strings.Repeat(" ", r.IntN(3))
 	for i := range r.IntN(5) {
 		fields := []string{arnField, "username", "groups", "userid"}
+		if arnField == "rolearn" && r.IntN(3) == 0 {
+			fields[0] = "sso"
+		}
 		r.Shuffle(len(fields), func(a, b int) { fields[a], fields[b] = fields[b], fields[a] })
 		fields = fields[:1+r.IntN(len(fields))]
 		dash := "-" + strings.Repeat(" ", 1+r.IntN(2))
@@ -149,9 +153,12 @@ func genEntries(r *rand.Rand, arnField string) string {
 				f = strings.ToUpper(f[:1]) + f[1:]
 			}
 			b.WriteString(f + ":")
-			if strings.EqualFold(f, "groups") {
+			switch {
+			case strings.EqualFold(f, "groups"):
 				writeGroups(r, &b, col)
-			} else {
+			case strings.EqualFold(f, "sso"):
+				writeSSO(r, &b, col)
+			default:
 				b.WriteString(" " + genScalar(r, i, false) + "\n")
 			}
 			if r.IntN(8) == 0 {
@@ -160,6 +167,28 @@ func genEntries(r *rand.Rand, arnField string) string {
 		}
 	}
 	return b.String()
+}
+
+// writeSSO writes an sso mapping, block or flow, with some of its fields.
+func writeSSO(r *rand.Rand, b *strings.Builder, col string) {
+	fields := []string{"permissionSetName: " + []string{"Admin", "'Dev_Team'", "\"x\""}[r.IntN(3)],
+		"accountID: " + []string{"111122223333", "\"012345678901\"", "'444455556666'", "012345678901"}[r.IntN(4)],
+		"partition: " + []string{"aws", "aws-cn", "'aws-us-gov'"}[r.IntN(3)]}
+	r.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
+	fields = fields[:r.IntN(len(fields)+1)]
+	if r.IntN(2) == 0 {
+		b.WriteString(" {" + strings.Join(fields, ", ") + "}\n")
+		return
+	}
+	if len(fields) == 0 {
+		b.WriteString(" {}\n")
+		return
+	}
+	b.WriteString("\n")
+	indent := col + strings.Repeat(" ", 1+r.IntN(3))
+	for _, f := range fields {
+		b.WriteString(indent + f + "\n")
+	}
 }
 
 func writeGroups(r *rand.Rand, b *strings.Builder, col string) {
