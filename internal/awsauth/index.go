@@ -19,6 +19,12 @@ type Index struct {
 	exact    map[string]entry // arn.Key → role or user entry
 	sso      map[string]entry // ssoKey → sso role entry
 	accounts map[string]int   // account → mapAccounts index
+	// groupLists are the distinct group lists, entry.groups indexes them;
+	// the first is empty.
+	groupLists [][]string
+	// userIDs holds the userid of the exact entries that have one, by key:
+	// few entries do, and a field in every entry would cost 16 bytes each.
+	userIDs map[string]string
 	// names (sorted by lowercased name) and permissionSets serve NearMisses.
 	names          []nameRef
 	permissionSets map[string][]principalRef // lowercased permission set name
@@ -30,12 +36,10 @@ type Index struct {
 type entry struct {
 	matched  string
 	username string
-	groups   []string // shared by entries with the same groups: never modified
-	// userID, when set, is the only principal unique ID the entry maps.
-	userID  string
-	index   int32
-	source  listKey
-	viaPath bool
+	groups   uint32 // in Index.groupLists
+	index    int32
+	source   listKey
+	viaPath  bool
 }
 
 // listKey is the aws-auth list an entry is in, in one byte.
@@ -92,6 +96,8 @@ var (
 func NewIndex(doc *Document) *Index {
 	ix := &Index{
 		accounts:       map[string]int{},
+		groupLists:     [][]string{nil},
+		userIDs:        map[string]string{},
 		permissionSets: map[string][]principalRef{},
 	}
 	if doc == nil {
@@ -102,6 +108,11 @@ func NewIndex(doc *Document) *Index {
 	ix.sso = map[string]entry{}
 	ix.names = make([]nameRef, 0, len(doc.Roles)+len(doc.Users))
 	groups := groupSets{}
+	addUserID := func(key, userID string) {
+		if userID != "" {
+			ix.userIDs[key] = userID
+		}
+	}
 	for i, r := range doc.Roles {
 		if validateRole(i, r, entryLines{}).HasErrors() {
 			continue
@@ -110,7 +121,7 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		e := entry{source: inMapRoles, index: int32(i), matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: groups.get(r.Groups), userID: r.UserID}
+		e := entry{source: inMapRoles, index: int32(i), matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: ix.groupsOf(groups, r.Groups)}
 		target := ix.exact
 		if r.SSO != nil {
 			s := r.SSO
@@ -122,6 +133,9 @@ func NewIndex(doc *Document) *Index {
 		}
 		if _, dup := target[key]; !dup {
 			target[key] = e
+			if r.SSO == nil {
+				addUserID(key, r.UserID)
+			}
 		}
 	}
 	for i, u := range doc.Users {
@@ -134,7 +148,8 @@ func NewIndex(doc *Document) *Index {
 		}
 		ix.addName(inMapUsers, i, u.UserARN)
 		if _, dup := ix.exact[key]; !dup {
-			ix.exact[key] = entry{source: inMapUsers, index: int32(i), matched: u.UserARN, username: u.Username, groups: groups.get(u.Groups), userID: u.UserID}
+			ix.exact[key] = entry{source: inMapUsers, index: int32(i), matched: u.UserARN, username: u.Username, groups: ix.groupsOf(groups, u.Groups)}
+			addUserID(key, u.UserID)
 		}
 	}
 	for i, a := range doc.Accounts {
@@ -156,23 +171,26 @@ func sameString(a, b string) string {
 	return a
 }
 
-// groupSets gives entries with the same groups one shared slice.
-type groupSets map[string][]string
+// groupSets numbers the distinct group lists, by their items joined.
+type groupSets map[string]uint32
 
-func (g groupSets) get(groups []string) []string {
+// groupsOf returns the number of a group list in ix.groupLists, adding it
+// when new: entries with the same groups share one copy.
+func (ix *Index) groupsOf(g groupSets, groups []string) uint32 {
 	if len(groups) == 0 {
-		return nil
+		return 0
 	}
 	k := groups[0]
 	if len(groups) > 1 {
 		k = strings.Join(groups, "\x00")
 	}
-	if s, ok := g[k]; ok && slices.Equal(s, groups) {
-		return s
+	if n, ok := g[k]; ok && slices.Equal(ix.groupLists[n], groups) {
+		return n
 	}
-	s := slices.Clone(groups)
-	g[k] = s
-	return s
+	n := uint32(len(ix.groupLists))
+	ix.groupLists = append(ix.groupLists, slices.Clone(groups))
+	g[k] = n
+	return n
 }
 
 // Lookup returns the entry that maps the caller: an exact mapRoles or
@@ -184,13 +202,14 @@ func (ix *Index) Lookup(id identity.Identity) (Match, bool) {
 	if !ok {
 		return Match{}, false
 	}
-	if e, ok := ix.exact[p.Key()]; ok && e.boundTo(id) {
-		return e.match(), true
+	k := p.Key()
+	if e, ok := ix.exact[k]; ok && ix.boundTo(k, id) {
+		return ix.match(e), true
 	}
 	if p.Kind == arn.KindRole || p.Kind == arn.KindAssumedRole {
 		if set, ok := ssoPermissionSet(p.Name); ok {
 			if e, ok := ix.sso["sso:"+ssoKey(p.Partition, p.Account, set)]; ok {
-				return e.match(), true
+				return ix.match(e), true
 			}
 		}
 	}
@@ -217,17 +236,18 @@ func principalOf(id identity.Identity) (arn.Principal, bool) {
 // boundTo reports whether an entry with a userid maps the caller: the
 // caller's STS UserId ("AROA...:session", "AIDA...") must begin with it.
 // A caller without a UserId (an ARN explained on trust) is not refused.
-func (e entry) boundTo(id identity.Identity) bool {
-	if e.userID == "" || id.UserID == "" {
+func (ix *Index) boundTo(key string, id identity.Identity) bool {
+	userID := ix.userIDs[key]
+	if userID == "" || id.UserID == "" {
 		return true
 	}
 	uid, _, _ := strings.Cut(id.UserID, ":")
-	return uid == e.userID
+	return uid == userID
 }
 
-func (e entry) match() Match {
+func (ix *Index) match(e entry) Match {
 	return Match{Source: e.source.String(), Index: int(e.index), MatchedARN: e.matched, ViaPath: e.viaPath,
-		UsernameTemplate: e.username, GroupTemplates: slices.Clone(e.groups)}
+		UsernameTemplate: e.username, GroupTemplates: slices.Clone(ix.groupLists[e.groups])}
 }
 
 // Expand returns the Kubernetes username and groups of the match for the

@@ -116,11 +116,12 @@ func (ix *Index) NearMisses(id identity.Identity) []NearMiss {
 		return nil
 	}
 	var out []NearMiss
-	if e, ok := ix.exact[p.Key()]; ok && !e.boundTo(id) {
+	key := p.Key()
+	if e, ok := ix.exact[key]; ok && !ix.boundTo(key, id) {
 		uid, _, _ := strings.Cut(id.UserID, ":")
 		out = append(out, NearMiss{Kind: NearMissOtherPrincipalID, Source: e.source.String(), Index: int(e.index), MappedARN: e.matched,
 			Message: fmt.Sprintf("%s[%d] maps %s only with unique ID %s (its userid), but yours is %s: the principal was deleted and recreated since; write its new unique ID in userid",
-				e.source, e.index, e.matched, e.userID, uid)})
+				e.source, e.index, e.matched, ix.userIDs[key], uid)})
 	}
 	for _, ref := range ix.namesFor(p.Name) {
 		refP, err := arn.Parse(ref.said)
