@@ -87,8 +87,8 @@ func Parse(s string) (Principal, error) {
 	if len(s) > 2048 {
 		return Principal{}, fmt.Errorf("%w: longer than 2048 characters", ErrMalformed)
 	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	var parts [6]string
+	if splitARN(s, &parts) != 6 || parts[0] != "arn" {
 		return Principal{}, fmt.Errorf("%w %q: want arn:PARTITION:SERVICE::ACCOUNT:RESOURCE", ErrMalformed, s)
 	}
 	p := Principal{Partition: parts[1], Service: parts[2], Account: parts[4]}
@@ -118,6 +118,23 @@ func Parse(s string) (Principal, error) {
 		return Principal{}, fmt.Errorf("%q: %w", s, err)
 	}
 	return p, nil
+}
+
+// splitARN splits s at its first five colons, as strings.SplitN(s, ":", 6)
+// does but into an array: Parse runs for every aws-auth entry and every
+// request, and the slice was its largest allocation. It returns the number
+// of parts.
+func splitARN(s string, parts *[6]string) int {
+	n := 0
+	for ; n < 5; n++ {
+		i := strings.IndexByte(s, ':')
+		if i < 0 {
+			break
+		}
+		parts[n], s = s[:i], s[i+1:]
+	}
+	parts[n] = s
+	return n + 1
 }
 
 func (p *Principal) parseIAMResource(resource string) error {

@@ -2,6 +2,7 @@ package arn
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -169,4 +170,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("canonical form not stable for %q", s)
 		}
 	})
+}
+
+// TestSplitARNIsSplitN: splitARN must split exactly as strings.SplitN(s,
+// ":", 6), which Parse used before.
+func TestSplitARNIsSplitN(t *testing.T) {
+	for _, s := range []string{"", ":", "arn", "arn:aws", "arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:role/a:b:c",
+		"a:b:c:d:e", "a:b:c:d:e:", ":::::", "::::::", "arn:aws:sts::111122223333:assumed-role/r/s"} {
+		var parts [6]string
+		n := splitARN(s, &parts)
+		want := strings.SplitN(s, ":", 6)
+		if n != len(want) || !slices.Equal(parts[:n], want) {
+			t.Errorf("splitARN(%q) = %q, want %q", s, parts[:n], want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package awsauth
 
 import (
 	"fmt"
+	"slices"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 )
@@ -19,7 +20,56 @@ const (
 	fieldPartition         = "partition"
 )
 
-func parseRoles(value string, ps *Problems) ([]RoleMapping, []entryLines, error) {
+// parseRoles reads mapRoles: with the quick parser when the value is in its
+// form, else with the YAML library. A nil interner turns the quick parser off.
+func parseRoles(value string, ps *Problems, in interner) ([]RoleMapping, []entryLines, error) {
+	if in == nil {
+		return yamlRoles(value, ps)
+	}
+	n := quickCount(value)
+	roles := make([]RoleMapping, 0, n)
+	lns := make([]entryLines, 0, n)
+	ok := quickEntries(value, fieldRoleARN, in, func(e quickEntry) {
+		roles = append(roles, RoleMapping{RoleARN: e.arn, UserID: e.userID, SSO: e.sso, Username: e.username, Groups: e.groups})
+		lns = append(lns, e.ln)
+	})
+	if ok {
+		return slices.Clip(roles), slices.Clip(lns), nil
+	}
+	return yamlRoles(value, ps)
+}
+
+// parseUsers reads mapUsers as parseRoles reads mapRoles.
+func parseUsers(value string, ps *Problems, in interner) ([]UserMapping, []entryLines, error) {
+	if in == nil {
+		return yamlUsers(value, ps)
+	}
+	n := quickCount(value)
+	users := make([]UserMapping, 0, n)
+	lns := make([]entryLines, 0, n)
+	ok := quickEntries(value, fieldUserARN, in, func(e quickEntry) {
+		users = append(users, UserMapping{UserARN: e.arn, UserID: e.userID, Username: e.username, Groups: e.groups})
+		lns = append(lns, e.ln)
+	})
+	if ok {
+		return slices.Clip(users), slices.Clip(lns), nil
+	}
+	return yamlUsers(value, ps)
+}
+
+// parseAccounts reads mapAccounts as parseRoles reads mapRoles.
+func parseAccounts(value string, ps *Problems, quick bool) ([]string, []int, error) {
+	if !quick {
+		return yamlAccounts(value, ps)
+	}
+	if accounts, lns, ok := quickAccounts(value); ok {
+		return accounts, lns, nil
+	}
+	return yamlAccounts(value, ps)
+}
+
+// yamlRoles reads mapRoles with the YAML library: any form, every error.
+func yamlRoles(value string, ps *Problems) ([]RoleMapping, []entryLines, error) {
 	nodes, err := parseList(KeyMapRoles, value)
 	if err != nil {
 		return nil, nil, err
@@ -91,7 +141,8 @@ func parseSSO(index int, what string, f field, ps *Problems) (*SSOMapping, error
 	return s, nil
 }
 
-func parseUsers(value string, ps *Problems) ([]UserMapping, []entryLines, error) {
+// yamlUsers reads mapUsers with the YAML library.
+func yamlUsers(value string, ps *Problems) ([]UserMapping, []entryLines, error) {
 	nodes, err := parseList(KeyMapUsers, value)
 	if err != nil {
 		return nil, nil, err
@@ -131,7 +182,8 @@ func parseUsers(value string, ps *Problems) ([]UserMapping, []entryLines, error)
 	return users, lns, nil
 }
 
-func parseAccounts(value string, ps *Problems) ([]string, []int, error) {
+// yamlAccounts reads mapAccounts with the YAML library.
+func yamlAccounts(value string, ps *Problems) ([]string, []int, error) {
 	nodes, err := parseList(KeyMapAccounts, value)
 	if err != nil {
 		return nil, nil, err

@@ -19,20 +19,42 @@ type Index struct {
 	exact    map[string]entry // arn.Key → role or user entry
 	sso      map[string]entry // ssoKey → sso role entry
 	accounts map[string]int   // account → mapAccounts index
-	// names and permissionSets serve NearMisses.
-	names          map[string][]nameRef // lowercased role or user name
-	permissionSets map[string][]nameRef // lowercased permission set name
+	// groupLists are the distinct group lists, entry.groups indexes them;
+	// the first is empty.
+	groupLists [][]string
+	// userIDs holds the userid of the exact entries that have one, by key:
+	// few entries do, and a field in every entry would cost 16 bytes each.
+	userIDs map[string]string
+	// names (sorted by lowercased name) and permissionSets serve NearMisses.
+	names          []nameRef
+	permissionSets map[string][]principalRef // lowercased permission set name
 }
 
+// entry is an indexed role or user entry. It is kept small, and its
+// strings are the parsed document's (the document itself is dropped): an
+// aws-auth can hold 100,000 of them.
 type entry struct {
-	source   string
-	index    int
 	matched  string
-	viaPath  bool
 	username string
-	groups   []string
-	// userID, when set, is the only principal unique ID the entry maps.
-	userID string
+	groups   uint32 // in Index.groupLists
+	index    int32
+	source   listKey
+	viaPath  bool
+}
+
+// listKey is the aws-auth list an entry is in, in one byte.
+type listKey uint8
+
+const (
+	inMapRoles listKey = iota
+	inMapUsers
+)
+
+func (k listKey) String() string {
+	if k == inMapUsers {
+		return KeyMapUsers
+	}
+	return KeyMapRoles
 }
 
 // Match is the entry that maps a caller.
@@ -73,14 +95,23 @@ var (
 // same principal, the first one wins.
 func NewIndex(doc *Document) *Index {
 	ix := &Index{
-		exact:          map[string]entry{},
-		sso:            map[string]entry{},
 		accounts:       map[string]int{},
-		names:          map[string][]nameRef{},
-		permissionSets: map[string][]nameRef{},
+		groupLists:     [][]string{nil},
+		userIDs:        map[string]string{},
+		permissionSets: map[string][]principalRef{},
 	}
 	if doc == nil {
+		ix.exact, ix.sso = map[string]entry{}, map[string]entry{}
 		return ix
+	}
+	ix.exact = make(map[string]entry, len(doc.Roles)+len(doc.Users))
+	ix.sso = map[string]entry{}
+	ix.names = make([]nameRef, 0, len(doc.Roles)+len(doc.Users))
+	groups := groupSets{}
+	addUserID := func(key, userID string) {
+		if userID != "" {
+			ix.userIDs[key] = userID
+		}
 	}
 	for i, r := range doc.Roles {
 		if validateRole(i, r, entryLines{}).HasErrors() {
@@ -90,7 +121,7 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		e := entry{source: KeyMapRoles, index: i, matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: slices.Clone(r.Groups), userID: r.UserID}
+		e := entry{source: inMapRoles, index: int32(i), matched: r.RoleARN, viaPath: viaPath, username: r.Username, groups: ix.groupsOf(groups, r.Groups)}
 		target := ix.exact
 		if r.SSO != nil {
 			s := r.SSO
@@ -98,10 +129,13 @@ func NewIndex(doc *Document) *Index {
 			target = ix.sso
 			ix.addPermissionSet(s, i)
 		} else {
-			ix.addName(KeyMapRoles, i, r.RoleARN)
+			ix.addName(inMapRoles, i, r.RoleARN)
 		}
 		if _, dup := target[key]; !dup {
 			target[key] = e
+			if r.SSO == nil {
+				addUserID(key, r.UserID)
+			}
 		}
 	}
 	for i, u := range doc.Users {
@@ -112,9 +146,10 @@ func NewIndex(doc *Document) *Index {
 		if !ok {
 			continue
 		}
-		ix.addName(KeyMapUsers, i, u.UserARN)
+		ix.addName(inMapUsers, i, u.UserARN)
 		if _, dup := ix.exact[key]; !dup {
-			ix.exact[key] = entry{source: KeyMapUsers, index: i, matched: u.UserARN, username: u.Username, groups: slices.Clone(u.Groups), userID: u.UserID}
+			ix.exact[key] = entry{source: inMapUsers, index: int32(i), matched: u.UserARN, username: u.Username, groups: ix.groupsOf(groups, u.Groups)}
+			addUserID(key, u.UserID)
 		}
 	}
 	for i, a := range doc.Accounts {
@@ -122,7 +157,40 @@ func NewIndex(doc *Document) *Index {
 			ix.accounts[a] = i
 		}
 	}
+	ix.sortNames()
 	return ix
+}
+
+// sameString returns b when it equals a: an ARN written in its canonical
+// form is its own key (roleKey, userKey), and the index then holds one copy
+// of it.
+func sameString(a, b string) string {
+	if a == b {
+		return b
+	}
+	return a
+}
+
+// groupSets numbers the distinct group lists, by their items joined.
+type groupSets map[string]uint32
+
+// groupsOf returns the number of a group list in ix.groupLists, adding it
+// when new: entries with the same groups share one copy.
+func (ix *Index) groupsOf(g groupSets, groups []string) uint32 {
+	if len(groups) == 0 {
+		return 0
+	}
+	k := groups[0]
+	if len(groups) > 1 {
+		k = strings.Join(groups, "\x00")
+	}
+	if n, ok := g[k]; ok && slices.Equal(ix.groupLists[n], groups) {
+		return n
+	}
+	n := uint32(len(ix.groupLists))
+	ix.groupLists = append(ix.groupLists, slices.Clone(groups))
+	g[k] = n
+	return n
 }
 
 // Lookup returns the entry that maps the caller: an exact mapRoles or
@@ -134,13 +202,14 @@ func (ix *Index) Lookup(id identity.Identity) (Match, bool) {
 	if !ok {
 		return Match{}, false
 	}
-	if e, ok := ix.exact[p.Key()]; ok && e.boundTo(id) {
-		return e.match(), true
+	k := p.Key()
+	if e, ok := ix.exact[k]; ok && ix.boundTo(k, id) {
+		return ix.match(e), true
 	}
 	if p.Kind == arn.KindRole || p.Kind == arn.KindAssumedRole {
 		if set, ok := ssoPermissionSet(p.Name); ok {
 			if e, ok := ix.sso["sso:"+ssoKey(p.Partition, p.Account, set)]; ok {
-				return e.match(), true
+				return ix.match(e), true
 			}
 		}
 	}
@@ -167,17 +236,18 @@ func principalOf(id identity.Identity) (arn.Principal, bool) {
 // boundTo reports whether an entry with a userid maps the caller: the
 // caller's STS UserId ("AROA...:session", "AIDA...") must begin with it.
 // A caller without a UserId (an ARN explained on trust) is not refused.
-func (e entry) boundTo(id identity.Identity) bool {
-	if e.userID == "" || id.UserID == "" {
+func (ix *Index) boundTo(key string, id identity.Identity) bool {
+	userID := ix.userIDs[key]
+	if userID == "" || id.UserID == "" {
 		return true
 	}
 	uid, _, _ := strings.Cut(id.UserID, ":")
-	return uid == e.userID
+	return uid == userID
 }
 
-func (e entry) match() Match {
-	return Match{Source: e.source, Index: e.index, MatchedARN: e.matched, ViaPath: e.viaPath,
-		UsernameTemplate: e.username, GroupTemplates: slices.Clone(e.groups)}
+func (ix *Index) match(e entry) Match {
+	return Match{Source: e.source.String(), Index: int(e.index), MatchedARN: e.matched, ViaPath: e.viaPath,
+		UsernameTemplate: e.username, GroupTemplates: slices.Clone(ix.groupLists[e.groups])}
 }
 
 // Expand returns the Kubernetes username and groups of the match for the

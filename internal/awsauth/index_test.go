@@ -1,6 +1,9 @@
 package awsauth
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -178,5 +181,33 @@ func TestNearMisses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNearMissNamesAmongMany: the names are found by binary search in a
+// sorted slice; every name, first and last included, finds all its
+// entries whatever their letter case, in ConfigMap order.
+func TestNearMissNamesAmongMany(t *testing.T) {
+	doc := &Document{}
+	for i := range 300 {
+		name := fmt.Sprintf("r%d", i%100)
+		if i%2 == 1 {
+			name = strings.ToUpper(name)
+		}
+		doc.Roles = append(doc.Roles, RoleMapping{RoleARN: "arn:aws:iam::111122223333:role/" + name, Username: "u"})
+	}
+	ix := NewIndex(doc)
+	for n := range 100 {
+		got := ix.NearMisses(mustIdentity(t, fmt.Sprintf("arn:aws:iam::999999999999:role/R%d", n)))
+		var idx []int
+		for _, g := range got {
+			if g.Kind != NearMissOtherAccount || g.Source != KeyMapRoles {
+				t.Fatalf("near miss %+v", g)
+			}
+			idx = append(idx, g.Index)
+		}
+		if want := []int{n, n + 100, n + 200}; !slices.Equal(idx, want) {
+			t.Errorf("R%d: near misses at %v, want %v", n, idx, want)
+		}
 	}
 }

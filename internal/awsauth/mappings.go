@@ -23,10 +23,10 @@ type Mapping struct {
 func (ix *Index) Mappings() []Mapping {
 	var out []Mapping
 	for k, e := range ix.exact {
-		out = append(out, Mapping{Match: e.match(), Key: k})
+		out = append(out, Mapping{Match: ix.match(e), Key: k})
 	}
 	for k, e := range ix.sso {
-		m := Mapping{Match: e.match(), Key: k}
+		m := Mapping{Match: ix.match(e), Key: k}
 		m.SSO = ssoFromKey(k)
 		out = append(out, m)
 	}

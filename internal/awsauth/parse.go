@@ -23,23 +23,31 @@ import (
 // with the key and the line within that key's value, and no document.
 // Otherwise Parse returns the document and its problems; when
 // Problems.HasErrors reports true the caller must reject the whole document.
-func Parse(data map[string]string) (*Document, Problems, error) {
+func Parse(data map[string]string) (*Document, Problems, error) { return parse(data, true) }
+
+// parse is Parse; quick false parses every list with the YAML library, the
+// reference the quick parser is tested against.
+func parse(data map[string]string, quick bool) (*Document, Problems, error) {
 	doc := &Document{}
 	var ps Problems
 	var ln lines
 	var err error
+	var in interner // nil: no quick parsing
+	if quick {
+		in = interner{}
+	}
 	if v, ok := data[KeyMapRoles]; ok {
-		if doc.Roles, ln.roles, err = parseRoles(v, &ps); err != nil {
+		if doc.Roles, ln.roles, err = parseRoles(v, &ps, in); err != nil {
 			return nil, nil, err
 		}
 	}
 	if v, ok := data[KeyMapUsers]; ok {
-		if doc.Users, ln.users, err = parseUsers(v, &ps); err != nil {
+		if doc.Users, ln.users, err = parseUsers(v, &ps, in); err != nil {
 			return nil, nil, err
 		}
 	}
 	if v, ok := data[KeyMapAccounts]; ok {
-		if doc.Accounts, ln.accounts, err = parseAccounts(v, &ps); err != nil {
+		if doc.Accounts, ln.accounts, err = parseAccounts(v, &ps, quick); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -80,40 +80,56 @@ func nodeUsernameTemplate(tmpl string) bool {
 // variable expands to one or more characters of its alphabet. A template
 // that does not scan is left to checkTemplate.
 func reservedPrefixPossible(tmpl, prefix string) bool {
-	prefix = strings.ToLower(prefix)
-	at := map[int]bool{0: true}
+	// at is the set of positions, as bits: every prefix is shorter than 64
+	// characters. A set, not a map, as this runs for every entry of a
+	// 100,000-entry aws-auth, twice.
+	var at uint64 = 1
 	done := false
-	step := func(next map[int]bool, k int) {
+	step := func(next *uint64, k int) {
 		if k >= len(prefix) {
 			done = true
 		} else {
-			next[k] = true
+			*next |= 1 << k
 		}
 	}
 	err := scanTemplate(tmpl, func(lit string) {
-		next := map[int]bool{}
-		for k := range at {
+		var next uint64
+		for k := range len(prefix) {
+			if at&(1<<k) == 0 {
+				continue
+			}
 			n := len(lit)
 			if rest := len(prefix) - k; n > rest {
 				n = rest
 			}
 			if strings.EqualFold(lit[:n], prefix[k:k+n]) {
-				step(next, k+len(lit))
+				step(&next, k+len(lit))
 			}
 		}
 		at = next
 	}, func(name string) error {
 		alphabet := variableAlphabet(name)
-		next := map[int]bool{}
-		for k := range at {
-			for m := k; m < len(prefix) && strings.ContainsRune(alphabet, rune(prefix[m])); m++ {
-				step(next, m+1)
+		var next uint64
+		for k := range len(prefix) {
+			if at&(1<<k) == 0 {
+				continue
+			}
+			for m := k; m < len(prefix) && strings.IndexByte(alphabet, lower(prefix[m])) >= 0; m++ {
+				step(&next, m+1)
 			}
 		}
 		at = next
 		return nil
 	})
 	return err == nil && done
+}
+
+// lower returns an ASCII letter in lower case, any other byte unchanged.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // variableAlphabet returns the lowercase letters and punctuation a

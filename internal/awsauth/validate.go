@@ -71,7 +71,7 @@ func roleKey(r RoleMapping) (key string, viaPath, ok bool) {
 		if err != nil || p.Kind != arn.KindRole {
 			return "", false, false
 		}
-		return p.Key(), p.HasPath(), true
+		return sameString(p.Key(), r.RoleARN), p.HasPath(), true
 	}
 	if r.RoleARN == "" && r.SSO != nil && len(checkSSO(r.SSO)) == 0 {
 		return "sso:" + ssoKey(r.SSO.partition(), r.SSO.AccountID, r.SSO.PermissionSetName), true, true
@@ -85,7 +85,7 @@ func userKey(u UserMapping) (string, bool) {
 	if err != nil || !userKind(p.Kind) {
 		return "", false
 	}
-	return p.Key(), true
+	return sameString(p.Key(), u.UserARN), true
 }
 
 // userKind reports whether mapUsers may name a principal of kind k: an IAM

@@ -141,7 +141,7 @@ func (s *ConfigMapSource) ours(obj any) *corev1.ConfigMap {
 
 func (s *ConfigMapSource) onAdd(obj any) {
 	if cm := s.ours(obj); cm != nil {
-		s.t.offer(cm.ResourceVersion, cm.Data, "")
+		s.t.offer(cm.ResourceVersion, cm.Data, nil)
 	}
 }
 
@@ -155,7 +155,7 @@ func (s *ConfigMapSource) onUpdate(oldObj, newObj any) {
 	if old := s.ours(oldObj); old != nil && maps.Equal(old.Data, cm.Data) {
 		return
 	}
-	s.t.offer(cm.ResourceVersion, cm.Data, "")
+	s.t.offer(cm.ResourceVersion, cm.Data, nil)
 }
 
 func (s *ConfigMapSource) onDelete(obj any) {

@@ -152,8 +152,7 @@ func (s *FileSource) poll() {
 		}
 	default:
 		s.missing = 0
-		sum := sha256.Sum256(content)
-		version := "sha256:" + hex.EncodeToString(sum[:8])
+		version := versionOf(content)
 		if version == s.last {
 			return
 		}
@@ -166,7 +165,28 @@ func (s *FileSource) poll() {
 			s.t.reject(version, err, string(content))
 			return
 		}
-		s.t.offer(version, data, string(content))
+		// The content is not kept while its data is parsed (for a 10 MiB
+		// file that is 10 MiB more at the peak): a rejection reads it again.
+		s.t.offer(version, data, s.textOf(version))
+	}
+}
+
+// versionOf returns the version of a file's content: a prefix of its hash.
+func versionOf(content []byte) string {
+	sum := sha256.Sum256(content)
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// textOf returns a function that reads the file again and returns its
+// content when it still is the given version, and "" otherwise (it changed
+// since; the next poll reads the new version).
+func (s *FileSource) textOf(version string) func() string {
+	return func() string {
+		content, _, err := s.read(s.path)
+		if err != nil || versionOf(content) != version {
+			return ""
+		}
+		return string(content)
 	}
 }
 
@@ -253,6 +273,14 @@ type manifest struct {
 // decodeFile returns the ConfigMap data held by content, a ConfigMap
 // manifest or a bare data map.
 func decodeFile(content []byte) (map[string]string, error) {
+	if data, ok := quickDecodeFile(content); ok {
+		return data, nil
+	}
+	return yamlDecodeFile(content)
+}
+
+// yamlDecodeFile is decodeFile with the YAML library, for any form.
+func yamlDecodeFile(content []byte) (map[string]string, error) {
 	if strings.TrimSpace(string(content)) == "" {
 		return nil, errors.New("file is empty (write {} for an empty mapping)")
 	}

@@ -381,6 +381,28 @@ func TestFileSourceKeepsTheRejectedVersion(t *testing.T) {
 	}
 }
 
+// TestFileSourceRejectedTextOfAChangedFile: the content of a version that
+// parsed but was rejected is read again for Rejected.Text (it is not held
+// while parsing); when the file changed in between, Text is empty rather
+// than another version's.
+func TestFileSourceRejectedTextOfAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aws-auth.yaml")
+	s, _, _ := newTestFileSource(t, path)
+	bad := bareFile(rolesAdmin + badARN)
+	write(t, path, bad)
+	read := s.read
+	s.read = func(path string) ([]byte, fileStat, error) {
+		content, st, err := read(path)
+		write(t, path, bareFile(rolesAdmin)) // the next read sees another version
+		return content, st, err
+	}
+	s.poll()
+	r := s.Status().Rejected
+	if r == nil || r.Version != fileVersion(bad) || r.Text != "" || r.Error == "" {
+		t.Fatalf("Rejected = %+v, want version %s without text", r, fileVersion(bad))
+	}
+}
+
 // countReads makes s count its reads of the file.
 func countReads(s *FileSource) *int {
 	n := new(int)

@@ -132,8 +132,10 @@ func newTracker(source string, sink Sink, log *slog.Logger, now func() time.Time
 }
 
 // offer parses data and delivers it, or keeps it out if it is malformed.
-// text is the file content the data came from, "" for a ConfigMap.
-func (t *tracker) offer(version string, data map[string]string, text string) {
+// text returns the file content the data came from, for a rejection; nil
+// for a ConfigMap. A function, so that a large file's content is not held
+// while its data is parsed.
+func (t *tracker) offer(version string, data map[string]string, text func() string) {
 	t.process.Lock()
 	defer t.process.Unlock()
 	t.seen = true
@@ -142,7 +144,11 @@ func (t *tracker) offer(version string, data map[string]string, text string) {
 		err = problemsError(problems.Errors())
 	}
 	if err != nil {
-		t.refuse("aws-auth rejected", version, err, &Rejected{Version: version, Data: data, Text: text})
+		rej := &Rejected{Version: version, Data: data}
+		if text != nil {
+			rej.Text = text()
+		}
+		t.refuse("aws-auth rejected", version, err, rej)
 		return
 	}
 	warnings := problems.Warnings()
