@@ -266,9 +266,9 @@ func TestFixTokenForAnotherCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arg := regexp.MustCompile(`(- --cluster-id\n\s*- )` + regexp.QuoteMeta(c.ClusterID) + `\n`)
+	arg := regexp.MustCompile(`(- --cluster-(?:id|name)\n\s*- )` + regexp.QuoteMeta(c.ClusterID) + `\n`)
 	if !arg.Match(b) {
-		t.Fatalf("no --cluster-id %s in the plugin's args:\n%s", c.ClusterID, b)
+		t.Fatalf("no --cluster-name %s in the plugin's args:\n%s", c.ClusterID, b)
 	}
 	if err := os.WriteFile(kc, arg.ReplaceAll(b, []byte("${1}another-cluster\n")), 0o600); err != nil {
 		t.Fatal(err)
