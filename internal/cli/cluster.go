@@ -110,9 +110,14 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 }
 
 // validate checks what every access-management call needs, before any
-// credential is loaded: usage errors exit 2.
+// credential is loaded: usage errors exit 2. A command's own checks of its
+// flags come after it, so a plain-http endpoint is refused first whatever
+// else is wrong.
 func (o *eksOptions) validate() error {
 	if err := requireEndpoint(o.endpoint); err != nil {
+		return err
+	}
+	if err := checkEndpointTransport("--endpoint-url", o.endpoint, o.insecureHTTP); err != nil {
 		return err
 	}
 	return requireCluster(o.clusterName)
