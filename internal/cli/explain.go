@@ -136,6 +136,15 @@ func runExplain(ctx context.Context, d diagDeps, f explainFlags) error {
 	if f.req.Verb != "" && f.req.Resource == "" && f.req.Path == "" {
 		return withExitCode(2, errors.New("--verb needs --resource or --path"))
 	}
+	// A request is to a resource or to a non-resource URL, never both, as
+	// kube-apiserver validates a SubjectAccessReview ("exactly one of
+	// nonResourceAttributes or resourceAttributes must be specified").
+	if f.req.Resource != "" && f.req.Path != "" {
+		return withExitCode(2, errors.New("give --resource (a resource request) or --path (a non-resource URL such as /healthz), not both"))
+	}
+	if f.req.Path != "" && !strings.HasPrefix(f.req.Path, "/") {
+		return withExitCode(2, fmt.Errorf("--path %q: want a URL path beginning with /, such as /healthz or /version", f.req.Path))
+	}
 	var r explain.Report
 	var err error
 	if f.offline() {

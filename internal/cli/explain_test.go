@@ -81,6 +81,8 @@ func TestExplainUsageErrors(t *testing.T) {
 		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--mode", "SOMETIMES", "--arn", "arn:aws:iam::111122223333:user/x"},
 		{"--aws-auth", "testdata/explain/aws-auth.yaml", "-o", "yaml", "--arn", "arn:aws:iam::111122223333:user/x"},
 		{"--arn", "arn:aws:iam::111122223333:user/x"}, // no server
+		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--arn", "arn:aws:iam::111122223333:user/x", "--verb", "get", "--resource", "pods", "--path", "/api"},
+		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--arn", "arn:aws:iam::111122223333:user/x", "--verb", "get", "--path", "healthz"},
 	} {
 		d, _ := offlineDiagDeps()
 		if _, errOut, code := runDiagCmd(t, newExplainCommandWithDeps(d), args...); code != 2 {
