@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -192,7 +191,7 @@ func caHTTPClient(file string) (*http.Client, error) {
 	if file == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(file)
+	pem, err := readInput(file)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-file: %w", err)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,28 @@ func TestAccessCommandsRefuseBadInputBeforeCredentials(t *testing.T) {
 				t.Fatalf("%q: exit %d, stderr %q, stdout %q; want exit 2 saying %q", tt.args, code, stderr, stdout, tt.want)
 			}
 		})
+	}
+}
+
+// A file flag given a path that is not such a file (/dev/zero, a disk
+// image) is refused at maxInputFile instead of read into memory whole,
+// which used to end in the runtime's out-of-memory crash and its stack dump.
+func TestFileFlagsRefuseAFileLargerThanTheLimit(t *testing.T) {
+	huge := t.TempDir() + "/huge"
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, maxInputFile+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"sts", "--config", huge},
+		{"sts", "recreate-role", "--config", huge, "arn:aws:iam::111122223333:role/admin"},
+		{"kubeconfig", "--server", "https://127.0.0.1:6443", "--certificate-authority", huge, "--cluster-name", "c", "--dry-run"},
+	} {
+		code, _, stderr := runWithEnv(t, nil, args...)
+		if code == 0 || !strings.Contains(stderr, "larger than") || strings.Contains(stderr, "goroutine") {
+			t.Errorf("%q: exit %d, stderr %.300q; want it refused as larger than %d bytes", args, code, stderr, maxInputFile)
+		}
 	}
 }
