@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/partition"
 	"github.com/kubeiam/kubeiam/internal/sts"
@@ -300,6 +301,10 @@ func (c *Server) Validate() error {
 		add("clusterID", "required: the cluster ID tokens are minted for (kubeiam token -i ID)")
 	} else if len(c.ClusterID) > 100 || strings.ContainsAny(c.ClusterID, " \t\r\n") {
 		add("clusterID", "%q must be at most 100 characters without white space", c.ClusterID)
+	} else if access.ValidateClusterName(c.ClusterID) != nil {
+		// The cluster record could never be stored: refuse it before
+		// anything starts, as EKS names clusters.
+		add("clusterID", "%q must be 1 to 100 letters, digits, hyphens and underscores, beginning with a letter or digit (an EKS cluster name)", c.ClusterID)
 	}
 	parts := partition.New()
 	if p, ok := parts.Lookup(c.Partition); !ok {

@@ -30,6 +30,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		field string
 	}{
 		{"no cluster id", func(c *Server) { c.ClusterID = "" }, "clusterID"},
+		// The store refuses such a name when it writes the cluster record,
+		// after the server has started creating its state.
+		{"cluster id the store cannot hold", func(c *Server) { c.ClusterID = "kubeiam-api:x" }, "clusterID"},
+		{"cluster id not beginning with a letter or digit", func(c *Server) { c.ClusterID = "-x" }, "clusterID"},
 		{"bad partition", func(c *Server) { c.Partition = "aws-moon" }, "partition"},
 		{"region outside partition", func(c *Server) { c.Partition = "aws-cn" }, "region"},
 		{"bad creator", func(c *Server) { c.ClusterCreatorARN = "arn:aws:iam::111122223333:group/admins" }, "clusterCreatorARN"},
