@@ -47,6 +47,13 @@ func ValidateAssociation(entry AccessEntry, policyARN string, scope authz.Scope)
 	if err := checkPolicyForType(entry.Type, p.Name); err != nil {
 		return err
 	}
+	return ValidateScope(scope)
+}
+
+// ValidateScope checks an access scope as AssociateAccessPolicy does, with
+// its InvalidParameterException. The CLI runs it before sending, so that
+// both say the same.
+func ValidateScope(scope authz.Scope) error {
 	if err := authz.ValidateScope(scope); err != nil {
 		detail := strings.TrimPrefix(err.Error(), authz.ErrInvalidScope.Error()+": ")
 		return newError(InvalidParameterException, "The specified accessScope is invalid: %s.", detail).withCause(err)

@@ -203,6 +203,12 @@ func creatorPrincipal(creatorARN string) (arn.Principal, error) {
 // validateClusterName applies the EKS cluster name rule: 1 to 100
 // characters, letters, digits, hyphens and underscores, beginning with a
 // letter or digit.
+// ValidateClusterName checks a cluster name as the store does when the
+// cluster record is written, with its InvalidParameterException, so that
+// the server's configuration refuses before anything starts a name it
+// could never store.
+func ValidateClusterName(name string) error { return validateClusterName(name) }
+
 func validateClusterName(name string) error {
 	ok := name != "" && len(name) <= 100 && alnum(name[0])
 	for i := 0; ok && i < len(name); i++ {

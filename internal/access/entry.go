@@ -226,6 +226,20 @@ func NewEntry(req CreateEntryRequest, clusterName, region, accountID string, now
 	return e, nil
 }
 
+// ValidateNewPrincipal checks, as CreateAccessEntry does and with its
+// InvalidParameterException, the type of a new entry ("" is STANDARD) and
+// that principalARN is one an entry of that type can be for. The partition
+// check needs the cluster's region and stays with Create. The CLI runs it
+// before sending, so that both say the same.
+func ValidateNewPrincipal(principalARN, entryType string) error {
+	t, err := ParseEntryType(entryType)
+	if err != nil {
+		return err
+	}
+	_, err = entryPrincipal(principalARN, t)
+	return err
+}
+
 // entryPrincipal parses the principal ARN of a new entry and refuses, with a
 // message that says what to do instead, every principal an entry cannot be
 // for.

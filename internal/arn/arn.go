@@ -167,10 +167,8 @@ func (p *Principal) parseIAMResource(resource string) error {
 	if strings.Contains(p.Path, "//") || len(p.Path) > 512 {
 		return fmt.Errorf("%w: path %q has an empty segment or is too long", ErrMalformed, p.Path)
 	}
-	for i := 0; i < len(p.Path); i++ {
-		if p.Path[i] < 0x21 || p.Path[i] > 0x7e {
-			return fmt.Errorf("%w: character %q not allowed in an IAM path", ErrMalformed, p.Path[i])
-		}
+	if c, bad := firstBadChar(p.Path, pathChar); bad {
+		return fmt.Errorf("%w: character %s not allowed in an IAM path", ErrMalformed, c)
 	}
 	return nil
 }

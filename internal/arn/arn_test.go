@@ -185,3 +185,25 @@ func TestSplitARNIsSplitN(t *testing.T) {
 		}
 	}
 }
+
+// A refused character is named as the user wrote it: 'é', not the first
+// byte of its UTF-8 encoding, and a name of a few non-ASCII characters is
+// refused for them, not as too long by its byte count.
+func TestParseRejectsNamingTheCharacter(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"arn:aws:iam::111122223333:role/Dév", `character 'é' not allowed in an IAM name`},
+		{"arn:aws:iam::111122223333:user/" + strings.Repeat("é", 40), `character 'é' not allowed in an IAM name`},
+		{"arn:aws:iam::111122223333:role/D\xffv", `character '\xff' not allowed in an IAM name`},
+		{"arn:aws:iam::111122223333:role/pâth/Dev", `character 'â' not allowed in an IAM path`},
+		{"arn:aws:sts::111122223333:assumed-role/Dev/sé", `character 'é' not allowed in an IAM name`},
+		{"arn:aws:iam::111122223333:user/al!ce", `character '!' not allowed in an IAM name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := Parse(tt.in)
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse(%q) error = %v, want ErrMalformed saying %s", tt.in, err, tt.want)
+			}
+		})
+	}
+}

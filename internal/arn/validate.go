@@ -3,6 +3,7 @@ package arn
 import (
 	"fmt"
 	"sort"
+	"unicode/utf8"
 )
 
 // partitions are the partition IDs kubeiam accepts in ARNs.
@@ -44,15 +45,31 @@ func validName(s string, max int) error {
 	if s == "" {
 		return fmt.Errorf("%w: empty name", ErrMalformed)
 	}
+	if c, bad := firstBadChar(s, nameChar); bad {
+		return fmt.Errorf("%w: character %s not allowed in an IAM name", ErrMalformed, c)
+	}
 	if len(s) > max {
 		return fmt.Errorf("%w: name longer than %d characters", ErrMalformed, max)
 	}
-	for i := 0; i < len(s); i++ {
-		if !nameChar(s[i]) {
-			return fmt.Errorf("%w: character %q not allowed in an IAM name", ErrMalformed, s[i])
-		}
-	}
 	return nil
+}
+
+// firstBadChar finds the first character of s that ok refuses and quotes it
+// as the user typed it: a whole character, not the first byte of its UTF-8
+// encoding ('é', not 'Ã'), and a byte that is not UTF-8 as '\xff'. Every
+// character ok accepts is ASCII.
+func firstBadChar(s string, ok func(byte) bool) (string, bool) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return fmt.Sprintf(`'\x%02x'`, s[i]), true
+		case r >= utf8.RuneSelf || !ok(byte(r)):
+			return fmt.Sprintf("%q", r), true
+		}
+		i += size
+	}
+	return "", false
 }
 
 // validSessionName checks an STS role session name: 2..64 of the IAM set.
@@ -70,3 +87,7 @@ func nameChar(c byte) bool {
 	}
 	return false
 }
+
+// pathChar is a character IAM allows in a path: printable ASCII but space
+// (IAM API reference, "Path": U+0021 through U+007E).
+func pathChar(c byte) bool { return c >= 0x21 && c <= 0x7e }

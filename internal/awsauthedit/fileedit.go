@@ -3,10 +3,36 @@ package awsauthedit
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 )
+
+// MaxFileSize bounds an aws-auth file read by ReadFile and UpdateFile, as
+// the server bounds the file it watches (awsauthsource): a mapping file of
+// a large organisation holds about 10 MiB; anything past 64 MiB is a wrong
+// path (/dev/zero, a disk image), not an aws-auth file, and is refused
+// instead of read into memory.
+const MaxFileSize = 64 << 20
+
+// ReadFile reads the aws-auth file at path, at most MaxFileSize bytes. A
+// missing file's error satisfies errors.Is(err, fs.ErrNotExist).
+func ReadFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not an aws-auth file", path, MaxFileSize)
+	}
+	return b, nil
+}
 
 // newFileMode is the mode of an aws-auth file UpdateFile creates; an
 // existing file keeps its own.
@@ -38,7 +64,7 @@ func UpdateFile(path string, newFile func() *File, edit func(*File) (changed boo
 	defer unlock()
 	mode := fs.FileMode(newFileMode)
 	var file *File
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		file = newFile()

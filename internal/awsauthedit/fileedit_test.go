@@ -3,8 +3,10 @@ package awsauthedit
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -108,5 +110,28 @@ func TestUpdateFileNewFileAndNoChange(t *testing.T) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != newFileMode {
 		t.Fatalf("new file: %v %v", fi, err)
+	}
+}
+
+// A path that is not an aws-auth file (/dev/zero, a disk image) is refused
+// at MaxFileSize instead of read into memory whole; the edit never runs.
+func TestUpdateFileRefusesAFileLargerThanMaxFileSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, MaxFileSize+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("ReadFile of %d bytes: %v; want refused as larger than %d", MaxFileSize+1, err, MaxFileSize)
+	}
+	edited := false
+	err := UpdateFile(path, newTestFile, func(*File) (bool, error) { edited = true; return true, nil })
+	if err == nil || !strings.Contains(err.Error(), "larger than") || edited {
+		t.Fatalf("UpdateFile: %v, edit run: %v; want refused as larger than %d before the edit", err, edited, MaxFileSize)
+	}
+	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadFile of a missing file: %v; want fs.ErrNotExist", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"slices"
 )
 
@@ -63,7 +62,7 @@ func LoadServing(certFile, keyFile, caFile string) (Bundle, error) {
 	if caFile == "" {
 		return b, nil
 	}
-	caPEM, err := os.ReadFile(caFile)
+	caPEM, err := ReadPEMFile(caFile)
 	if err != nil {
 		return Bundle{}, fmt.Errorf("read CA: %w", err)
 	}

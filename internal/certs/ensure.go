@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -104,11 +103,11 @@ func writePair(certFile, keyFile string, kp keyPair) error {
 
 // readPair reads and parses a certificate and its key, checking they match.
 func readPair(certFile, keyFile string) (keyPair, error) {
-	certPEM, err := os.ReadFile(certFile)
+	certPEM, err := ReadPEMFile(certFile)
 	if err != nil {
 		return keyPair{}, fmt.Errorf("read certificate: %w", err)
 	}
-	keyPEM, err := os.ReadFile(keyFile)
+	keyPEM, err := ReadPEMFile(keyFile)
 	if err != nil {
 		return keyPair{}, fmt.Errorf("read key: %w", err)
 	}

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -68,4 +69,28 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("create directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// MaxPEMFileSize bounds a certificate, key or CA bundle file: the largest
+// bundle in use, the system's trusted CAs, is about 200 KB. A larger file
+// is a wrong path (/dev/zero, a disk image), refused instead of read whole.
+const MaxPEMFileSize = 4 << 20
+
+// ReadPEMFile reads a certificate, key or CA bundle file of at most
+// MaxPEMFileSize bytes. A missing file's error satisfies
+// errors.Is(err, fs.ErrNotExist).
+func ReadPEMFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, MaxPEMFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > MaxPEMFileSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a PEM file", path, MaxPEMFileSize)
+	}
+	return b, nil
 }

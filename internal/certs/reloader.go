@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync/atomic"
 	"time"
 )
@@ -89,8 +88,8 @@ func (r *Reloader) TLSConfig() *tls.Config {
 // poll reloads the pair when a file changed, keeping the current one when
 // the new files are unusable.
 func (r *Reloader) poll() {
-	certPEM, certErr := os.ReadFile(r.certFile)
-	keyPEM, keyErr := os.ReadFile(r.keyFile)
+	certPEM, certErr := ReadPEMFile(r.certFile)
+	keyPEM, keyErr := ReadPEMFile(r.keyFile)
 	if err := errors.Join(certErr, keyErr); err != nil {
 		r.log.Warn("serving certificate unreadable; keeping the current one", "error", err)
 		return

@@ -80,6 +80,19 @@ func checkUsername(u string) error {
 	return nil
 }
 
+// checkNewEntry refuses, before anything is sent, a create-access-entry the
+// API would refuse for its principal, type or username, with the API's own
+// message (access.ValidateNewPrincipal, access.ValidateUsername): bad usage.
+func checkNewEntry(principal, typ, username string) error {
+	if err := requirePrincipal(principal); err != nil {
+		return err
+	}
+	if err := access.ValidateNewPrincipal(principal, typ); err != nil {
+		return withExitCode(2, err)
+	}
+	return checkUsername(username)
+}
+
 func requirePrincipal(p string) error {
 	if p == "" {
 		return withExitCode(2, errors.New("--principal-arn is required, e.g. arn:aws:iam::111122223333:role/Developer"))
@@ -109,13 +122,15 @@ func newEntryCreateCommand(s IO, o *eksOptions) *cobra.Command {
 	f.StringVar(&username, "username", "", "Kubernetes username; default: derived from the principal ({{SessionName}} for roles).\nNot system:, eks:, aws:, amazon: or iam:...; {{SessionName}} or {{SessionNameRaw}} only after a colon (admin:{{SessionName}})")
 	f.StringVar(&typ, "type", "", "STANDARD (default), EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, HYPERPOD_LINUX or EC2 (Auto Mode)")
 	f.StringSliceVar(&tags, "tags", nil, "tags as key=value, comma-separated")
-	// Before leaf's RunE builds a client: a refused username needs no
-	// credentials and sends nothing.
-	cmd.PreRunE = func(*cobra.Command, []string) error { return checkUsername(username) }
-	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
-		if err := requirePrincipal(principal); err != nil {
+	// Before leaf's RunE builds a client: a principal, type or username the
+	// API would refuse needs no credentials and sends nothing.
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if err := o.validate(); err != nil {
 			return err
 		}
+		return checkNewEntry(principal, typ, username)
+	}
+	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		tagMap, err := parseTags(tags)
 		if err != nil {
 			return err

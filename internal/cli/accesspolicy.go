@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/spf13/cobra"
 
+	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/authz"
 )
 
@@ -91,17 +92,24 @@ func newPolicyAssociateCommand(s IO, o *eksOptions) *cobra.Command {
 	f.StringVar(&accessScope, "access-scope", "", "type=cluster, or type=namespace,namespaces=a,b")
 	f.StringVar(&scope, "scope", "", "cluster or namespace")
 	f.StringSliceVar(&namespaces, "namespaces", nil, "namespaces of a namespace scope, comma-separated")
-	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
+	var sc *types.AccessScope
+	// Before leaf's RunE builds a client: a scope the API would refuse
+	// needs no credentials and sends nothing.
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if err := o.validate(); err != nil {
+			return err
+		}
 		if err := requirePrincipal(principal); err != nil {
 			return err
 		}
 		if policy == "" {
 			return withExitCode(2, errors.New("--policy-arn is required; see the policies with: kubeiam access-policy catalog"))
 		}
-		sc, err := parseScopeFlags(accessScope, scope, namespaces)
-		if err != nil {
-			return err
-		}
+		var err error
+		sc, err = parseScopeFlags(accessScope, scope, namespaces)
+		return err
+	}
+	return leaf(cmd, o, func(ctx context.Context, c *eks.Client) error {
 		out, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String(o.clusterName),
 			PrincipalArn: aws.String(principal), PolicyArn: aws.String(policyARN(policy)), AccessScope: sc})
 		if err != nil {
@@ -144,13 +152,22 @@ func parseScopeFlags(accessScope, scope string, namespaces []string) (*types.Acc
 		if sc.Type == "" {
 			return nil, withExitCode(2, fmt.Errorf("--access-scope %q has no type=", accessScope))
 		}
-		return sc, nil
+		return checkScope(sc)
 	case scope != "":
-		return &types.AccessScope{Type: types.AccessScopeType(scope), Namespaces: namespaces}, nil
+		return checkScope(&types.AccessScope{Type: types.AccessScopeType(scope), Namespaces: namespaces})
 	case len(namespaces) > 0:
-		return &types.AccessScope{Type: types.AccessScopeTypeNamespace, Namespaces: namespaces}, nil
+		return checkScope(&types.AccessScope{Type: types.AccessScopeTypeNamespace, Namespaces: namespaces})
 	}
 	return nil, withExitCode(2, errors.New("a scope is required: --scope cluster, or --scope namespace --namespaces a,b"))
+}
+
+// checkScope refuses a scope the API would refuse, with the API's own
+// message (access.ValidateScope): bad usage.
+func checkScope(sc *types.AccessScope) (*types.AccessScope, error) {
+	if err := access.ValidateScope(authz.Scope{Type: authz.ScopeType(sc.Type), Namespaces: sc.Namespaces}); err != nil {
+		return nil, withExitCode(2, err)
+	}
+	return sc, nil
 }
 
 func newPolicyDisassociateCommand(s IO, o *eksOptions) *cobra.Command {

@@ -202,7 +202,7 @@ func awsAuthRemoveCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 
 func awsAuthRestoreCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 	cmd := &cobra.Command{Use: "restore BACKUP", Short: "Put back the data of a backup written by a previous change", RunE: func(cmd *cobra.Command, args []string) error {
-		b, err := os.ReadFile(args[0])
+		b, err := awsauthedit.ReadFile(args[0])
 		if err != nil {
 			return fmt.Errorf("read backup: %w", err)
 		}
@@ -346,7 +346,7 @@ func (f *awsAuthFileTarget) String() string { return f.path }
 func (f *awsAuthFileTarget) backupPath() string { return "" }
 
 func (f *awsAuthFileTarget) load() (*awsauthedit.File, bool, error) {
-	b, err := os.ReadFile(f.path)
+	b, err := awsauthedit.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return awsauthedit.NewManifestFile(f.namespace, f.name), false, nil
 	}

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubeiam/kubeiam/internal/awsauthedit"
 	"github.com/kubeiam/kubeiam/internal/kube"
 	"github.com/kubeiam/kubeiam/internal/kube/kubetest"
 )
@@ -282,5 +283,35 @@ func TestAWSAuthDiffCommandWritesNothing(t *testing.T) {
 	}
 	if _, stderr, code := runAWSAuth(t, nil, "diff"); code != 2 || !strings.Contains(stderr, "diff needs the change to show") {
 		t.Errorf("bare diff: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A path that is not an aws-auth file, such as /dev/zero, is refused at
+// awsauthedit.MaxFileSize by every command that reads one, instead of being
+// read into memory until the machine runs out of it.
+func TestAWSAuthCommandsRefuseAFileLargerThanTheLimit(t *testing.T) {
+	huge := filepath.Join(t.TempDir(), "huge.yaml")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, awsauthedit.MaxFileSize+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	paths := []string{huge}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		paths = append(paths, "/dev/zero")
+	}
+	for _, path := range paths {
+		for _, args := range [][]string{
+			{"validate", "-f", path},
+			{"get", "-f", path},
+			{"add-user", "-f", path, "--arn", "arn:aws:iam::111122223333:user/bob", "--username", "bob", "--dry-run"},
+			{"restore", path, "-f", filepath.Join(t.TempDir(), "aws-auth.yaml")},
+		} {
+			_, stderr, code := runAWSAuth(t, nil, args...)
+			if code != 1 || !strings.Contains(stderr, "larger than") {
+				t.Errorf("aws-auth %q: exit %d, stderr %q; want exit 1 refusing a file larger than %d bytes", args, code, stderr, awsauthedit.MaxFileSize)
+			}
+		}
 	}
 }

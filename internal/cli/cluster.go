@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -110,9 +109,14 @@ func leaf(cmd *cobra.Command, o *eksOptions, run func(ctx context.Context, c *ek
 }
 
 // validate checks what every access-management call needs, before any
-// credential is loaded: usage errors exit 2.
+// credential is loaded: usage errors exit 2. A command's own checks of its
+// flags come after it, so a plain-http endpoint is refused first whatever
+// else is wrong.
 func (o *eksOptions) validate() error {
 	if err := requireEndpoint(o.endpoint); err != nil {
+		return err
+	}
+	if err := checkEndpointTransport("--endpoint-url", o.endpoint, o.insecureHTTP); err != nil {
 		return err
 	}
 	return requireCluster(o.clusterName)
@@ -187,7 +191,7 @@ func caHTTPClient(file string) (*http.Client, error) {
 	if file == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(file)
+	pem, err := readInput(file)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-file: %w", err)
 	}

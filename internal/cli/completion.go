@@ -93,7 +93,7 @@ func awsProfiles(s IO) []string {
 		path   string
 		config bool
 	}{{path("AWS_CONFIG_FILE", "config"), true}, {path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false}} {
-		data, err := os.ReadFile(f.path)
+		data, err := readInput(f.path)
 		if err != nil {
 			continue
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
+	"github.com/kubeiam/kubeiam/internal/awsauthedit"
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -134,6 +135,15 @@ func runExplain(ctx context.Context, d diagDeps, f explainFlags) error {
 	}
 	if f.req.Verb != "" && f.req.Resource == "" && f.req.Path == "" {
 		return withExitCode(2, errors.New("--verb needs --resource or --path"))
+	}
+	// A request is to a resource or to a non-resource URL, never both, as
+	// kube-apiserver validates a SubjectAccessReview ("exactly one of
+	// nonResourceAttributes or resourceAttributes must be specified").
+	if f.req.Resource != "" && f.req.Path != "" {
+		return withExitCode(2, errors.New("give --resource (a resource request) or --path (a non-resource URL such as /healthz), not both"))
+	}
+	if f.req.Path != "" && !strings.HasPrefix(f.req.Path, "/") {
+		return withExitCode(2, fmt.Errorf("--path %q: want a URL path beginning with /, such as /healthz or /version", f.req.Path))
 	}
 	var r explain.Report
 	var err error
@@ -325,26 +335,19 @@ func readInput(path string) ([]byte, error) {
 	return b, err
 }
 
-// readAWSAuthData reads the data of a ConfigMap, or its data alone.
+// readAWSAuthData reads the data of a ConfigMap, or its data alone, as
+// "kubeiam aws-auth" reads a file (awsauthedit.ParseFile): the same errors,
+// a key given twice or a second document refused.
 func readAWSAuthData(path string) (map[string]string, error) {
 	b, err := readInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("--aws-auth: %w", err)
 	}
-	var cm struct {
-		Kind string            `json:"kind"`
-		Data map[string]string `json:"data"`
-	}
-	if err := yaml.Unmarshal(b, &cm); err != nil {
+	file, err := awsauthedit.ParseFile(b)
+	if err != nil {
 		return nil, fmt.Errorf("--aws-auth %s: %w", path, err)
 	}
-	data := cm.Data
-	if cm.Kind == "" && data == nil {
-		if err := yaml.Unmarshal(b, &data); err != nil {
-			return nil, fmt.Errorf("--aws-auth %s: neither a ConfigMap nor its data: %w", path, err)
-		}
-	}
-	return data, nil
+	return file.Data(), nil
 }
 
 // readAWSAuthFile reads a ConfigMap or its data alone.
@@ -448,6 +451,9 @@ func readRBACFile(path string) (*explain.RBAC, error) {
 		if len(bytes.TrimSpace(doc)) == 0 {
 			continue
 		}
+		if err := checkObject(doc); err != nil {
+			return nil, fmt.Errorf("--rbac %s: %w", path, err)
+		}
 		var list struct {
 			Kind  string            `json:"kind"`
 			Items []json.RawMessage `json:"items"`
@@ -466,6 +472,23 @@ func readRBACFile(path string) (*explain.RBAC, error) {
 		}
 	}
 	return r, nil
+}
+
+// checkObject refuses a YAML document that is not a mapping, which cannot
+// be a Kubernetes object, in words rather than as the decoder's Go types.
+func checkObject(doc []byte) error {
+	var v any
+	if err := yaml.Unmarshal(doc, &v); err != nil {
+		return err
+	}
+	got := "scalar"
+	switch v.(type) {
+	case map[string]any:
+		return nil
+	case []any:
+		got = "list"
+	}
+	return fmt.Errorf(`want RBAC objects (Role, ClusterRole, RoleBinding, ClusterRoleBinding) or a List of them, as "kubectl get ... -o yaml" prints, got a YAML %s`, got)
 }
 
 // addRBACObject adds one ClusterRole, Role, ClusterRoleBinding or

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -80,6 +81,8 @@ func TestExplainUsageErrors(t *testing.T) {
 		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--mode", "SOMETIMES", "--arn", "arn:aws:iam::111122223333:user/x"},
 		{"--aws-auth", "testdata/explain/aws-auth.yaml", "-o", "yaml", "--arn", "arn:aws:iam::111122223333:user/x"},
 		{"--arn", "arn:aws:iam::111122223333:user/x"}, // no server
+		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--arn", "arn:aws:iam::111122223333:user/x", "--verb", "get", "--resource", "pods", "--path", "/api"},
+		{"--aws-auth", "testdata/explain/aws-auth.yaml", "--arn", "arn:aws:iam::111122223333:user/x", "--verb", "get", "--path", "healthz"},
 	} {
 		d, _ := offlineDiagDeps()
 		if _, errOut, code := runDiagCmd(t, newExplainCommandWithDeps(d), args...); code != 2 {
@@ -163,5 +166,38 @@ func TestExplainOnlineLiveRBAC(t *testing.T) {
 				t.Errorf("findings %+v, want %s found live", r.Findings, explain.CodeGroupWithoutBinding)
 			}
 		})
+	}
+}
+
+// Input files that are not what they should be are refused in words, as
+// "kubeiam aws-auth validate" refuses them, never with the decoder's Go
+// types (struct { Kind string "json:\"kind\"" ... }), and a key given twice
+// is refused rather than resolved to one of its values.
+func TestExplainRefusesBadInputFilesInWords(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const who = "arn:aws:iam::111122223333:user/x"
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--aws-auth", file("scalar.yaml", "\xff\xfe garbage")}, "want a ConfigMap manifest or a map of data keys, got a YAML scalar"},
+		{[]string{"--aws-auth", file("list.yaml", "- a\n- b\n")}, "want a ConfigMap manifest or a map of data keys, got a YAML list"},
+		{[]string{"--aws-auth", file("twice.yaml", "mapUsers: |\n  []\nmapUsers: |\n  - userarn: "+who+"\n    username: x\n    groups: [system:masters]\n")}, "mapUsers"},
+		{[]string{"--aws-auth", file("secret.yaml", "apiVersion: v1\nkind: Secret\ndata: {}\n")}, "not a v1 ConfigMap"},
+		{[]string{"--aws-auth", file("ok.yaml", "{}"), "--rbac", file("rbac.yaml", "just a string")}, `want RBAC objects (Role, ClusterRole, RoleBinding, ClusterRoleBinding) or a List of them, as "kubectl get ... -o yaml" prints, got a YAML scalar`},
+	} {
+		d, _ := offlineDiagDeps()
+		args := append(tt.args, "--arn", who, "--mode", "CONFIG_MAP")
+		_, errOut, code := runDiagCmd(t, newExplainCommandWithDeps(d), args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, "Go value") || strings.Contains(errOut, "struct {") {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 saying %q", args, code, errOut, tt.want)
+		}
 	}
 }

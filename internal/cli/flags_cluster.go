@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kubeiam/kubeiam/internal/tokengen"
 )
 
 // This file holds the one way every command names the cluster and the
@@ -58,10 +60,15 @@ func clusterChanged(fl *pflag.FlagSet) bool {
 var errNoCluster = errors.New("--" + clusterFlag + " is required (or set $" + clusterEnv +
 	`; the dev server's dev.env sets it: ". .kubeiam-dev/dev.env")`)
 
-// requireCluster returns a usage error (exit 2) when name is empty.
+// requireCluster returns a usage error (exit 2) when name is empty or not a
+// cluster ID a token can be minted for (tokengen.ValidateClusterID), as
+// "kubeiam token" refuses it.
 func requireCluster(name string) error {
 	if name == "" {
 		return withExitCode(2, errNoCluster)
+	}
+	if err := tokengen.ValidateClusterID(name); err != nil {
+		return withExitCode(2, fmt.Errorf("--%s: %w", clusterFlag, err))
 	}
 	return nil
 }

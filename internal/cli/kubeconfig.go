@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -145,7 +144,7 @@ func validateKubeconfigFlags(s IO, f *kubeconfigFlags) error {
 func kubeconfigEntry(ctx context.Context, f kubeconfigFlags) (kubeconfig.Entry, error) {
 	e := kubeconfig.Entry{ClusterEntry: f.clusterName, Server: f.server}
 	if f.caFile != "" {
-		b, err := os.ReadFile(f.caFile)
+		b, err := readInput(f.caFile)
 		if err != nil {
 			return e, withExitCode(2, fmt.Errorf("--certificate-authority: %w", err))
 		}

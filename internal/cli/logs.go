@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,16 +114,23 @@ func runLogs(ctx context.Context, d diagDeps, f logsFlags) error {
 	return nil
 }
 
-// logPrinter writes decisions as a table or as JSON lines.
+// logPrinter writes decisions as a table or as JSON lines. The table's rows
+// go through a tabwriter into rows; each row's notes wait in notes, to be
+// written under it at flush, outside the tabwriter: a note line in it would
+// end the columns' blocks, and the rows after it would align apart.
 type logPrinter struct {
 	w      io.Writer
 	json   bool
+	rows   bytes.Buffer
 	tw     *tabwriter.Writer
+	notes  [][]string // per line written to tw, header included
 	header bool
 }
 
 func newLogPrinter(w io.Writer, format string) *logPrinter {
-	return &logPrinter{w: w, json: format == "json", tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	p := &logPrinter{w: w, json: format == "json"}
+	p.tw = tabwriter.NewWriter(&p.rows, 0, 0, 2, ' ', 0)
+	return p
 }
 
 func (p *logPrinter) print(r decisionlog.Record) error {
@@ -131,6 +139,7 @@ func (p *logPrinter) print(r decisionlog.Record) error {
 	}
 	if !p.header {
 		fmt.Fprintln(p.tw, "TIME\tDECISION\tARN\tUSERNAME\tSOURCE\tCODE\tREASON")
+		p.notes = append(p.notes, nil)
 		p.header = true
 	}
 	reason := r.Error
@@ -138,25 +147,51 @@ func (p *logPrinter) print(r decisionlog.Record) error {
 		reason = strings.Join(r.Policies, ",")
 	}
 	if _, err := fmt.Fprintf(p.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
-		dash(r.ARN), dash(r.Username), dash(r.Source), dash(r.Code), dash(reason)); err != nil {
+		dash(r.ARN), dash(r.Username), dash(r.Source), dash(r.Code), dash(oneLine(reason))); err != nil {
 		return err
 	}
-	// Each note on a line of its own under its decision, never run
-	// together with the next: a note is a sentence, often with commas.
-	for _, n := range r.Notes {
-		if _, err := fmt.Fprintf(p.tw, "\t  note: %s\n", n); err != nil {
-			return err
-		}
+	notes := make([]string, len(r.Notes))
+	for i, n := range r.Notes {
+		notes[i] = oneLine(n)
 	}
+	p.notes = append(p.notes, notes)
 	return nil
 }
 
+// flush writes the rows printed since the last flush, each followed by its
+// notes, one per line: a note is a sentence, often with commas, never run
+// together with the next.
 func (p *logPrinter) flush() error {
 	if p.json {
 		return nil
 	}
-	return p.tw.Flush()
+	if err := p.tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(p.rows.String(), "\n")
+	p.rows.Reset()
+	var b strings.Builder
+	for i, line := range lines {
+		b.WriteString(line)
+		if i < len(p.notes) {
+			for _, n := range p.notes[i] {
+				b.WriteString(noteIndent + "note: " + n + "\n")
+			}
+		}
+	}
+	p.notes = p.notes[:0]
+	_, err := io.WriteString(p.w, b.String())
+	return err
 }
+
+// noteIndent puts a note under its row's DECISION column, two spaces in:
+// past the TIME column, an RFC 3339 time in UTC (20 characters) and the
+// table's padding of 2.
+var noteIndent = strings.Repeat(" ", 20+2+2)
+
+// oneLine keeps a cell on its row: a line break in a reason or note (the
+// server's text, not kubeiam's) would start a row the table cannot align.
+func oneLine(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ") }
 
 func writeJSONLine(w io.Writer, v any) error {
 	b, err := jsonMarshal(v)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -216,7 +215,7 @@ type migrateEntryFileItem struct {
 }
 
 func migrateReadEntriesFile(path string) ([]migrate.Existing, error) {
-	b, err := os.ReadFile(path)
+	b, err := readInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("--access-entries: %w", err)
 	}

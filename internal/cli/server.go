@@ -88,6 +88,9 @@ func (f *serverFlags) run(cmd *cobra.Command, s IO, runDev func(context.Context,
 		if err != nil {
 			return withExitCode(2, err)
 		}
+		if err := server.CheckDevOptions(o); err != nil {
+			return withExitCode(2, err)
+		}
 		return runDev(cmd.Context(), o)
 	}
 	cfg, err := f.load(cmd.Flags())

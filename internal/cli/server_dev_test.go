@@ -64,3 +64,28 @@ func TestServerDevRefusesFlagsItWouldIgnore(t *testing.T) {
 		})
 	}
 }
+
+// A dev flag with a bad value is bad usage (exit 2), like the same flag
+// without --dev, refused before dev mode starts (so before --reset deletes
+// anything); it used to be found inside, exit 1.
+func TestServerDevRefusesBadValuesAsUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--authentication-mode", "BOGUS"}, `authenticationMode: "BOGUS" must be CONFIG_MAP, API_AND_CONFIG_MAP or API`},
+		{[]string{"--listen", "bogus"}, `"bogus" is not host:port`},
+		{[]string{"--sts-timeout", "-5s"}, "stsTimeout: -5s must be between 100ms and 1m"},
+		{[]string{"--manager", "notanarn"}, `managers[0]: malformed ARN "notanarn"`},
+		{[]string{"--cluster-name", "a b"}, `clusterID: "a b" must be at most 100 characters without white space`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			args := append([]string{"--dev", "--reset", "--dev-dir", t.TempDir()}, tt.args...)
+			code, stderr, o := runServerDev(t, args...)
+			if code != 2 || o != nil || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, started %v, stderr %q; want exit 2 and %q", code, o != nil, stderr, tt.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeiam/kubeiam/internal/certs"
 )
 
 const testCreator = "arn:aws:iam::111122223333:role/admin"
@@ -52,5 +54,30 @@ func TestServerFailedStartLeavesNoState(t *testing.T) {
 	entries, err := os.ReadDir(kept)
 	if err != nil || len(entries) != 1 || entries[0].Name() != "notes.txt" {
 		t.Errorf("existing state directory holds %v (%v); want only notes.txt", entries, err)
+	}
+}
+
+// A certificate or CA file flag given a path that is not one (/dev/zero, a
+// disk image) fails the start at certs.MaxPEMFileSize, naming the file,
+// instead of reading it whole until the runtime's out-of-memory crash.
+func TestServerRefusesAHugeCertificateFile(t *testing.T) {
+	huge := filepath.Join(t.TempDir(), "huge.pem")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, certs.MaxPEMFileSize+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{
+		{"--client-ca-file", huge},
+		{"--kubernetes-endpoint", "https://127.0.0.1:6443", "--kubernetes-ca-file", huge},
+		{"--tls-cert-file", huge, "--tls-private-key-file", huge},
+	} {
+		args := append([]string{"server", "-i", "prod", "--cluster-creator-arn", testCreator, "--state-dir", filepath.Join(t.TempDir(), "state"),
+			"--listen", "127.0.0.1:0"}, extra...)
+		code, _, stderr := runCLI(t, args...)
+		if code == 0 || !strings.Contains(stderr, "larger than") {
+			t.Errorf("%q: exit %d, stderr %.300q; want the start refused, the file larger than %d bytes", extra, code, stderr, certs.MaxPEMFileSize)
+		}
 	}
 }

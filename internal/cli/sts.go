@@ -161,7 +161,7 @@ func runSTS(ctx context.Context, d stsDeps, o stsOptions) error {
 // to --write-config.
 func loadSTSConfig(d stsDeps, o stsOptions) (cfg *localsts.Config, generated bool, err error) {
 	if o.configFile != "" {
-		data, err := os.ReadFile(o.configFile)
+		data, err := readInput(o.configFile)
 		if err != nil {
 			return nil, false, withExitCode(2, fmt.Errorf("read --config: %w", err))
 		}

@@ -57,7 +57,7 @@ It prints the role's new unique ID.`,
 // recreateRoleInFile bumps the role's generation in the config file,
 // replacing the file atomically with the same mode (it holds secrets).
 func recreateRoleInFile(path, roleARN string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path)
 	if err != nil {
 		return "", withExitCode(2, fmt.Errorf("read --config: %w", err))
 	}

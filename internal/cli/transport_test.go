@@ -46,7 +46,7 @@ func TestRefusesPlainHTTPBeforeCredentials(t *testing.T) {
 		{"cluster describe", func() *cobra.Command { return newClusterCommand(deps().io) }, []string{"describe", "-i", "c", "--endpoint-url", remote, "--profile", "no-such-profile"}},
 		{"access-entry list", func() *cobra.Command { return newAccessEntryCommand(deps().io) }, []string{"list", "-i", "c", "--endpoint-url", remote, "--auth", "sigv4", "--profile", "no-such-profile"}},
 		{"access-policy associate", func() *cobra.Command { return newAccessPolicyCommand(deps().io) }, []string{"associate", "-i", "c", "--endpoint-url", remote,
-			"--principal-arn", devARN, "--policy-arn", "AmazonEKSViewPolicy", "--profile", "no-such-profile"}},
+			"--principal-arn", devARN, "--policy-arn", "AmazonEKSViewPolicy", "--scope", "cluster", "--profile", "no-such-profile"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			loads.Store(0)

@@ -6,14 +6,17 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
 	"github.com/kubeiam/kubeiam/internal/partition"
 	"github.com/kubeiam/kubeiam/internal/sts"
@@ -188,14 +191,51 @@ func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String()
 // silently falls back to a default.
 func Load(path string) (Server, error) {
 	var c Server
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return c, fmt.Errorf("read config: %w", err)
 	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return c, fmt.Errorf("config %s: larger than %d bytes: not a kubeiam configuration", path, maxFileSize)
+	}
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+		return c, fmt.Errorf("config %s: %s", path, decodeMessage(err))
 	}
 	return c, nil
+}
+
+// maxFileSize bounds a configuration file: a few kilobytes of settings;
+// anything larger is a wrong path (/dev/zero), refused instead of read.
+const maxFileSize = 1 << 20
+
+var (
+	// decoderPrefixes are what the YAML-to-JSON decoder puts before the
+	// message that says what is wrong.
+	decoderPrefixes = regexp.MustCompile(`^(?:error (?:unmarshaling|converting YAML to) JSON: )?(?:while decoding JSON: )?(?:json: )?`)
+	// wrongType is encoding/json's message for a value of the wrong type,
+	// which names Go types; the setting's name is what the reader wrote.
+	wrongType = regexp.MustCompile(`cannot unmarshal (\w+) into Go struct field [\w]+\.([\w.]+) of type (\S+)`)
+	notAMap   = regexp.MustCompile(`cannot unmarshal (\w+) into Go value of type \S+`)
+	// section is a setting that holds settings, such as awsAuth.
+	section      = regexp.MustCompile(`want a \*?config\.\w+ value`)
+	unknownField = regexp.MustCompile(`^unknown field ("[^"]*")$`)
+)
+
+// decodeMessage is a decoding error of a configuration file in the
+// reader's terms: the setting and the kind of value, not Go's types.
+func decodeMessage(err error) string {
+	msg := decoderPrefixes.ReplaceAllString(err.Error(), "")
+	msg = wrongType.ReplaceAllString(msg, "setting $2: want a $3 value, got a YAML $1")
+	msg = notAMap.ReplaceAllString(msg, "want a YAML mapping of settings (clusterID: prod, stsEndpoint: ..., see kubeiam server --help), got a YAML $1")
+	msg = section.ReplaceAllString(msg, "want a mapping")
+	msg = unknownField.ReplaceAllString(msg, "unknown setting $1 (settings are named as the flags are, see kubeiam server --help)")
+	return strings.NewReplacer("want a []string value", "want a list of strings", "want a string value", "want a string",
+		"YAML array", "YAML list", "YAML object", "YAML mapping").Replace(msg)
 }
 
 // Defaults fills in every unset field.
@@ -261,6 +301,10 @@ func (c *Server) Validate() error {
 		add("clusterID", "required: the cluster ID tokens are minted for (kubeiam token -i ID)")
 	} else if len(c.ClusterID) > 100 || strings.ContainsAny(c.ClusterID, " \t\r\n") {
 		add("clusterID", "%q must be at most 100 characters without white space", c.ClusterID)
+	} else if access.ValidateClusterName(c.ClusterID) != nil {
+		// The cluster record could never be stored: refuse it before
+		// anything starts, as EKS names clusters.
+		add("clusterID", "%q must be 1 to 100 letters, digits, hyphens and underscores, beginning with a letter or digit (an EKS cluster name)", c.ClusterID)
 	}
 	parts := partition.New()
 	if p, ok := parts.Lookup(c.Partition); !ok {

@@ -30,6 +30,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		field string
 	}{
 		{"no cluster id", func(c *Server) { c.ClusterID = "" }, "clusterID"},
+		// The store refuses such a name when it writes the cluster record,
+		// after the server has started creating its state.
+		{"cluster id the store cannot hold", func(c *Server) { c.ClusterID = "kubeiam-api:x" }, "clusterID"},
+		{"cluster id not beginning with a letter or digit", func(c *Server) { c.ClusterID = "-x" }, "clusterID"},
 		{"bad partition", func(c *Server) { c.Partition = "aws-moon" }, "partition"},
 		{"region outside partition", func(c *Server) { c.Partition = "aws-cn" }, "region"},
 		{"bad creator", func(c *Server) { c.ClusterCreatorARN = "arn:aws:iam::111122223333:group/admins" }, "clusterCreatorARN"},
@@ -111,5 +115,46 @@ func TestSTSEndpointPlainHTTP(t *testing.T) {
 	c.STSEndpoint = "http://sts.vpce.example.com"
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--insecure-allow-http-sts-endpoint") {
 		t.Errorf("Validate = %v, want a refusal naming the opt-in flag", err)
+	}
+}
+
+// A configuration file that is not one is refused in the reader's terms
+// (the setting, the kind of value), never with the decoder's Go types, and
+// a wrong path such as /dev/zero is refused at 1 MiB instead of read whole.
+func TestLoadRefusesBadFilesInWords(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.yaml")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 1<<20+1); err != nil { // sparse
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ content, want string }{
+		{"\xff\xfe garbage", "want a YAML mapping of settings"},
+		{"- clusterID: a\n", "want a YAML mapping of settings (clusterID: prod, stsEndpoint: ..., see kubeiam server --help), got a YAML list"},
+		{"clusterID: [1]\n", "setting clusterID: want a string, got a YAML list"},
+		{"managers: arn:aws:iam::111122223333:role/a\n", "setting managers: want a list of strings, got a YAML string"},
+		{"awsAuth: file.yaml\n", "setting awsAuth: want a mapping, got a YAML string"},
+		{"mapRoles: x\n", `unknown setting "mapRoles"`},
+		{"", ""},
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("Load(%q) = %v, want an empty configuration", tt.content, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "JSON") {
+			t.Errorf("Load(%q) = %v, want an error saying %q", tt.content, err, tt.want)
+		}
+	}
+	if _, err := Load(huge); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Load(a file of %d bytes) = %v, want it refused as too large", 1<<20+1, err)
 	}
 }

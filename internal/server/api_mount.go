@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/api"
 	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/certs"
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/identity"
 )
@@ -63,7 +64,7 @@ func kubernetesCA(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := certs.ReadPEMFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes.caFile: %w", err)
 	}

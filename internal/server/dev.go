@@ -70,6 +70,11 @@ func RunDev(ctx context.Context, o DevOptions) error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	// A bad option must cost nothing: not the state --reset deletes, not
+	// a directory created for a server that cannot start.
+	if err := CheckDevOptions(o); err != nil {
+		return err
+	}
 	if o.Reset {
 		if err := resetDevDir(dir); err != nil {
 			return err
@@ -135,6 +140,17 @@ func runDev(ctx context.Context, o DevOptions, dir string, ready func()) error {
 			t.print(o.Out)
 		},
 	})
+}
+
+// CheckDevOptions checks o's overrides of the dev configuration (cluster
+// name, listen address, authentication mode, managers, STS endpoint and
+// timeout) without touching anything, so that a caller can refuse them as
+// bad usage before RunDev runs.
+func CheckDevOptions(o DevOptions) error {
+	// The local STS's address and the dev directory are not known yet;
+	// placeholders of the right shape stand in for them.
+	_, err := devConfig(o, filepath.Join(os.TempDir(), "kubeiam-dev-check"), "http://127.0.0.1:1", "aws-auth.yaml")
+	return err
 }
 
 // devConfig is the server configuration of dev mode with o's overrides.

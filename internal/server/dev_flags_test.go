@@ -1,8 +1,15 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -54,5 +61,35 @@ func TestDevModeUsesTheGivenSTSEndpointAndClusterID(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || calls.Load() == 0 {
 		t.Fatalf("TokenReview through a failing STS: HTTP %d after %d STS calls; want 503 after at least one", resp.StatusCode, calls.Load())
+	}
+}
+
+// A bad option costs nothing: RunDev with --reset and an invalid
+// authentication mode refuses before deleting the dev directory's state,
+// and creates no directory for a server that cannot start.
+func TestRunDevRefusesBadOptionsBeforeTouchingTheDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dev")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(dir, "sts.yaml")
+	if err := os.WriteFile(kept, []byte("identities worth keeping\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := RunDev(context.Background(), DevOptions{Dir: dir, Reset: true, Listen: "127.0.0.1:0", AWSListen: "127.0.0.1:0",
+		AuthenticationMode: "BOGUS", Out: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil || !strings.Contains(err.Error(), "authenticationMode") {
+		t.Fatalf("RunDev with a bad mode: %v; want the mode refused", err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("--reset with a bad option deleted the dev state: %v", err)
+	}
+	fresh := filepath.Join(t.TempDir(), "never")
+	if err := RunDev(context.Background(), DevOptions{Dir: fresh, Listen: "bogus", AWSListen: "127.0.0.1:0",
+		Out: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil {
+		t.Fatal("RunDev with --listen bogus started")
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("RunDev with a bad option left %s behind: %v", fresh, err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/kubeiam/kubeiam/internal/certs"
 )
@@ -27,7 +26,7 @@ func (s *Server) writeState() (*tls.Config, error) {
 	}
 	pems := [][]byte{st.Client.CAPEM}
 	if f := s.cfg.TLS.ClientCAFile; f != "" {
-		extra, err := os.ReadFile(f)
+		extra, err := certs.ReadPEMFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("tls.clientCAFile: %w", err)
 		}
