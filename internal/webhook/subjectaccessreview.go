@@ -10,6 +10,7 @@ import (
 	"time"
 
 	authzv1 "k8s.io/api/authorization/v1"
+	authzv1beta1 "k8s.io/api/authorization/v1beta1"
 
 	"github.com/kubeiam/kubeiam/internal/authn"
 	"github.com/kubeiam/kubeiam/internal/authz"
@@ -41,15 +42,15 @@ func (h *SubjectAccessReviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Re
 		h.Metrics.Latency.WithLabelValues("authorize", result).Observe(h.Now().Sub(start).Seconds())
 	}()
 	var in authzv1.SubjectAccessReview
-	if status, err := decode(w, r, &in); err != nil {
+	if status, err := decodeWith(w, r, func(body []byte) error { return decodeSubjectAccessReview(body, &in) }); err != nil {
 		result = "bad-request"
 		httpError(w, status, err.Error())
 		return
 	}
-	if in.Kind != "SubjectAccessReview" || in.APIVersion != authzv1.SchemeGroupVersion.String() {
+	if in.Kind != "SubjectAccessReview" || (in.APIVersion != authzv1.SchemeGroupVersion.String() && in.APIVersion != authzv1beta1.SchemeGroupVersion.String()) {
 		result = "bad-request"
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("want kind SubjectAccessReview in %s, got kind %q apiVersion %q",
-			authzv1.SchemeGroupVersion, in.Kind, in.APIVersion))
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("want kind SubjectAccessReview in %s or %s, got kind %q apiVersion %q",
+			authzv1.SchemeGroupVersion, authzv1beta1.SchemeGroupVersion, in.Kind, in.APIVersion))
 		return
 	}
 	dec := h.decide(in.Spec)

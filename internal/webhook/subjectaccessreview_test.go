@@ -299,9 +299,12 @@ func TestSubjectAccessReviewWithoutBinderGrantsNothing(t *testing.T) {
 
 func TestSubjectAccessReviewRefusesMalformedRequests(t *testing.T) {
 	bodies := append(malformedBodies("SubjectAccessReview", "authorization.k8s.io/v1"),
-		badRequest{"v1beta1 is not served", http.MethodPost,
-			[]byte(`{"apiVersion":"authorization.k8s.io/v1beta1","kind":"SubjectAccessReview","spec":{}}`),
-			http.StatusBadRequest, `apiVersion "authorization.k8s.io/v1beta1"`},
+		badRequest{"v1alpha1 is not served", http.MethodPost,
+			[]byte(`{"apiVersion":"authorization.k8s.io/v1alpha1","kind":"SubjectAccessReview","spec":{}}`),
+			http.StatusBadRequest, `apiVersion "authorization.k8s.io/v1alpha1"`},
+		badRequest{"v1beta1 with groups of the wrong type", http.MethodPost,
+			[]byte(`{"apiVersion":"authorization.k8s.io/v1beta1","kind":"SubjectAccessReview","spec":{"group":"x"}}`),
+			http.StatusBadRequest, "not a JSON review object"},
 		badRequest{"extra of the wrong type", http.MethodPost,
 			[]byte(`{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"extra":{"arn":"x"}}}`),
 			http.StatusBadRequest, "not a JSON review object"})
