@@ -247,6 +247,11 @@ func (s *Service) fail(out *Outcome, err error) {
 	switch sts.Classify(err) {
 	case "expired":
 		out.Class, out.Result.Code, out.PublicError = "expired", resolve.CodeExpiredToken, "token expired"
+		if errors.Is(err, token.ErrFromFuture) {
+			// Not expired: a fresh token from the same machine is refused
+			// the same way until its clock is right.
+			out.PublicError = "token signed more than 5 minutes in the future: the clock of the machine that made it is ahead of this server's"
+		}
 	case "throttled":
 		out.Class, out.Result.Code, out.PublicError = "throttled", resolve.CodeSTSThrottled, "sts getCallerIdentity failed: throttled, retry later"
 	case "unavailable":

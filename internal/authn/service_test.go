@@ -136,6 +136,15 @@ func TestAuthenticate(t *testing.T) {
 			want: want{class: "expired", publicError: "token expired", code: resolve.CodeExpiredToken},
 		},
 		{
+			name: "token signed 6 minutes ahead is named a clock problem, not an expired token",
+			token: func(t *testing.T, e *env) string {
+				return e.sts.TokenAt(t, e.sts.UserCredentials(t, localsts.DevDeveloperUser), authntest.ClusterID,
+					e.clock.Now().Add(6*time.Minute))
+			},
+			want: want{class: "expired", code: resolve.CodeExpiredToken,
+				publicError: "token signed more than 5 minutes in the future: the clock of the machine that made it is ahead of this server's"},
+		},
+		{
 			name: "token signed for another cluster is reported as a wrong cluster ID, with the command that mints the right one",
 			token: func(t *testing.T, e *env) string {
 				return e.sts.Token(t, e.sts.UserCredentials(t, localsts.DevDeveloperUser), "other-cluster")
