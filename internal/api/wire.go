@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"strconv"
 	"time"
 
@@ -159,7 +160,10 @@ func decode(body []byte, v any) error {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &typeErr):
-			return invalidParameter("The request body is invalid: " + typeErr.Field + " must be a " + typeErr.Type.String() + ", not a JSON " + typeErr.Value + ".")
+			if typeErr.Field == "" {
+				return invalidParameter("The request body is invalid: it must be a JSON object, not a JSON " + typeErr.Value + ".")
+			}
+			return invalidParameter("The request body is invalid: " + typeErr.Field + " must be " + jsonKind(typeErr.Type) + ", not a JSON " + typeErr.Value + ".")
 		case bytes.HasPrefix(bytes.TrimPrefix([]byte(err.Error()), []byte("json: ")), []byte("unknown field")):
 			return invalidParameter("The request body is invalid: " + err.Error()[len("json: "):] + ", which kubeiam does not support.")
 		}
@@ -169,6 +173,30 @@ func decode(body []byte, v any) error {
 		return invalidParameter("The request body is not valid JSON: data after the object.")
 	}
 	return nil
+}
+
+// jsonKind names the JSON value a Go type decodes from, as a client
+// writes it: the Go type's name means nothing to an API user.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a JSON string"
+	case reflect.Bool:
+		return "a JSON boolean"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array of " + strings.TrimPrefix(jsonKind(t.Elem()), "a JSON ") + "s"
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a JSON integer"
+	case reflect.Float32, reflect.Float64:
+		return "a JSON number"
+	}
+	return "a JSON value"
 }
 
 // maxTokenLength bounds a clientRequestToken. The EKS API reference gives
