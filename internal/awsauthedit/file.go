@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
@@ -41,6 +42,11 @@ func NewManifestFile(namespace, name string) *File {
 func ParseFile(content []byte) (*File, error) {
 	if strings.TrimSpace(string(content)) == "" {
 		return nil, fmt.Errorf("%w: the file is empty (write {} for an empty mapping)", ErrFileFormat)
+	}
+	if !utf8.Valid(content) {
+		// Without this, YAML reads a UTF-16 byte-order mark as another
+		// encoding and reports "EOF", and other bytes as a bare scalar.
+		return nil, fmt.Errorf("%w: not UTF-8 text (an invalid byte at offset %d); save the file as UTF-8", ErrFileFormat, invalidUTF8Offset(content))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	var doc yaml.Node
@@ -233,4 +239,19 @@ func kindName(n *yaml.Node) string {
 		return "scalar"
 	}
 	return "value"
+}
+
+// invalidUTF8Offset returns the offset of the first byte that is not part
+// of valid UTF-8.
+func invalidUTF8Offset(b []byte) int {
+	off := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			return off
+		}
+		off += size
+		b = b[size:]
+	}
+	return off
 }

@@ -137,3 +137,22 @@ func TestParseFileRefusesDuplicateKeys(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A file that is not UTF-8 (saved as UTF-16 by an editor, or binary) is
+// named as such, not as YAML's "EOF" or a bare scalar.
+func TestParseFileRefusesNonUTF8(t *testing.T) {
+	for name, tt := range map[string]struct {
+		in   string
+		want string
+	}{
+		"UTF-16 byte-order mark": {"\xff\xfea\x00:\x00", "not UTF-8 text (an invalid byte at offset 0)"},
+		"latin-1 in a value":     {"mapRoles: |\n  - rolearn: r\xe9le\n", "not UTF-8 text (an invalid byte at offset 26)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseFile([]byte(tt.in))
+			if !errors.Is(err, ErrFileFormat) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want ErrFileFormat saying %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -57,7 +57,11 @@ func awsAuthValidateCommand(d awsAuthDeps, o *awsAuthOptions) *cobra.Command {
 		}
 		errs, warns := len(ps.Errors()), len(ps.Warnings())
 		if errs > 0 {
-			return withExitCode(1, fmt.Errorf("%s: %d %s, %d %s: the authenticator rejects the whole document; fix the errors above", t, errs, awsAuthPlural(errs, "error"), warns, awsAuthPlural(warns, "warning")))
+			fix := "the errors"
+			if errs == 1 {
+				fix = "the error"
+			}
+			return withExitCode(1, fmt.Errorf("%s: %d %s, %d %s: the authenticator rejects the whole document; fix %s above", t, errs, awsAuthPlural(errs, "error"), warns, awsAuthPlural(warns, "warning"), fix))
 		}
 		fmt.Fprintf(d.Out, "%s: valid (%d %s)\n", t, warns, awsAuthPlural(warns, "warning"))
 		return nil
