@@ -137,6 +137,20 @@ func TestWebhooksRequireTheClientCertificate(t *testing.T) {
 		if code := get(t, anonymous, s.URL(path)); code != http.StatusOK {
 			t.Errorf("GET %s without a client certificate: HTTP %d, want 200", path, code)
 		}
+		for _, method := range []string{http.MethodDelete, http.MethodPost, http.MethodPut} {
+			req, err := http.NewRequest(method, s.URL(path), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := anonymous.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "GET") {
+				t.Errorf("%s %s: HTTP %d, Allow %q; want 405 allowing GET", method, path, resp.StatusCode, resp.Header.Get("Allow"))
+			}
+		}
 	}
 
 	t.Run("a certificate from another CA fails the handshake", func(t *testing.T) {

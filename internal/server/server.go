@@ -312,10 +312,12 @@ func (s *Server) handler() http.Handler {
 		Binder: s.binder, Now: s.opts.Now, APIAudiences: s.cfg.APIAudiences}))
 	mux.Handle("/authorize", s.webhookClientOnly(&webhook.SubjectAccessReviewHandler{Mapper: s.mapper, Binder: s.binder,
 		Metrics: s.metrics, Logger: s.log, Now: s.opts.Now}))
-	mux.HandleFunc("/healthz", healthz)
-	mux.HandleFunc("/livez", healthz)
-	mux.Handle("/readyz", readyz(s.checks))
-	mux.Handle("/metrics", s.metrics.Handler())
+	// Probes and metrics are read-only: GET (and HEAD); any other method
+	// is 405 with an Allow header, as kube-apiserver answers its own.
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /livez", healthz)
+	mux.Handle("GET /readyz", readyz(s.checks))
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mountAPI(mux)
 	s.mountAdmission(mux)
 	return mux
