@@ -14,7 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httputil"
+	"io"
 	"net/url"
 	"os"
 	"os/signal"
@@ -116,11 +116,15 @@ func (is *issuer) certFor(host string) (*tls.Certificate, error) {
 
 // runProxy is the "proxy" role: an HTTPS proxy (HTTPS_PROXY) on listen
 // that terminates each CONNECT tunnel with TLS, presenting a certificate
-// for the requested host from the run's CA, and forwards the requests in
-// it to the local STS at upstream (plain HTTP on loopback), Host header
-// unchanged. Both servers reach "STS" the way they would in production:
-// over TLS to sts.<region>.amazonaws.com, through the standard proxy
-// variables, and nothing leaves the machine.
+// for the requested host from the run's CA, and splices the tunnel's
+// plain bytes to a connection of its own to the local STS at upstream
+// (plain HTTP on loopback): the requests reach STS byte for byte, Host
+// header included, on one upstream connection per tunnel. Both servers
+// reach "STS" the way they would in production: over TLS to
+// sts.<region>.amazonaws.com, through the standard proxy variables, and
+// nothing leaves the machine. The proxy does no HTTP of its own, so its
+// CPU per request is TLS records and copies (and a handshake per tunnel):
+// the part of real STS's work that a client's connection handling decides.
 func runProxy(listen, upstream, caCert, caKey string) error {
 	is, err := loadIssuer(caCert, caKey)
 	if err != nil {
@@ -130,17 +134,9 @@ func runProxy(listen, upstream, caCert, caKey string) error {
 	if err != nil {
 		return err
 	}
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(up)
-			r.Out.Host = r.In.Host
-		},
-		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
-		ErrorLog:  nil,
+	if up.Scheme != "http" || up.Host == "" {
+		return fmt.Errorf("proxy: upstream %q: want http://HOST:PORT", upstream)
 	}
-	tunnels := newChanListener()
-	inner := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = inner.Serve(tunnels) }()
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
@@ -156,18 +152,18 @@ func runProxy(listen, upstream, caCert, caKey string) error {
 		if err != nil {
 			return nil
 		}
-		go connect(c, is, tunnels)
+		go connect(c, is, up.Host)
 	}
 }
 
-// connect reads a CONNECT request from c, answers 200, and hands the TLS
-// server side of the tunnel to the inner HTTP server.
-func connect(c net.Conn, is *issuer, tunnels *chanListener) {
+// connect reads a CONNECT request from c, answers 200, terminates TLS on
+// the tunnel and splices it to a new connection to upstream.
+func connect(c net.Conn, is *issuer, upstream string) {
+	defer c.Close()
 	br := bufio.NewReader(c)
 	req, err := http.ReadRequest(br)
 	if err != nil || req.Method != http.MethodConnect {
 		_, _ = fmt.Fprint(c, "HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\n\r\n")
-		c.Close()
 		return
 	}
 	host := req.URL.Hostname()
@@ -177,10 +173,11 @@ func connect(c net.Conn, is *issuer, tunnels *chanListener) {
 	// One line per tunnel, to count the connections each server opens.
 	fmt.Fprintf(os.Stderr, "CONNECT %s from %s\n", req.Host, c.RemoteAddr())
 	if _, err := fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
-		c.Close()
 		return
 	}
 	cfg := &tls.Config{
+		// HTTP/1.1 only: the bytes go to STS as they come, and the local
+		// STS speaks HTTP/1.1 in plain text.
 		MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
 		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 			name := hello.ServerName
@@ -190,7 +187,27 @@ func connect(c net.Conn, is *issuer, tunnels *chanListener) {
 			return is.certFor(name)
 		},
 	}
-	tunnels.ch <- tls.Server(&bufferedConn{Conn: c, r: br}, cfg)
+	client := tls.Server(&bufferedConn{Conn: c, r: br}, cfg)
+	if err := client.Handshake(); err != nil {
+		return
+	}
+	sts, err := net.Dial("tcp", upstream)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "proxy: %v\n", err)
+		return
+	}
+	defer sts.Close()
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(sts, client)
+		// The client is done sending: let STS see the end, and finish
+		// the answer in flight.
+		_ = sts.(*net.TCPConn).CloseWrite()
+		close(done)
+	}()
+	_, _ = io.Copy(client, sts)
+	_ = client.CloseWrite()
+	<-done
 }
 
 type bufferedConn struct {
@@ -199,26 +216,3 @@ type bufferedConn struct {
 }
 
 func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-// chanListener is a net.Listener fed with connections from a channel.
-type chanListener struct {
-	ch   chan net.Conn
-	done chan struct{}
-	once sync.Once
-}
-
-func newChanListener() *chanListener {
-	return &chanListener{ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *chanListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -110,8 +113,41 @@ func runKubeconfig(ctx context.Context, s IO, f kubeconfigFlags) error {
 		_, err = s.Out.Write(b)
 		return err
 	}
-	_, err = fmt.Fprintf(s.Out, "Context %q (cluster %s, user %s) written to %s and made current.\n", e.Context, e.ClusterEntry, e.UserEntry, path)
-	return err
+	if _, err = fmt.Fprintf(s.Out, "Context %q (cluster %s, user %s) written to %s and made current.\n", e.Context, e.ClusterEntry, e.UserEntry, path); err != nil {
+		return err
+	}
+	warnPluginNotOnPath(s, f.command)
+	return nil
+}
+
+// warnPluginNotOnPath warns when kubectl will not find the plugin the
+// kubeconfig names: kubectl looks a bare command up on the PATH when it
+// runs it, and otherwise fails every command with "executable ... not
+// found". A kubeiam installed alone (go install ./cmd/kubeiam) has no
+// kubeiam-token beside it. The file is written all the same: it may be
+// meant for another machine.
+func warnPluginNotOnPath(s IO, command string) {
+	if strings.ContainsRune(command, filepath.Separator) || execOnPath(s.Getenv("PATH"), command) {
+		return
+	}
+	hint := "install it (go install github.com/kubeiam/kubeiam/cmd/kubeiam-token@latest, or go install ./cmd/... in a clone)"
+	if command == "kubeiam-token" && execOnPath(s.Getenv("PATH"), "kubeiam") {
+		hint += `, or write the slower equivalent that needs only kubeiam: --command kubeiam`
+	}
+	fmt.Fprintf(s.Err, "warning: %s is not on your PATH, so kubectl cannot run it: %s\n", command, hint)
+}
+
+// execOnPath reports whether name is an executable file in a directory of path.
+func execOnPath(path, name string) bool {
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // validateKubeconfigFlags checks the flags before anything is read or sent.

@@ -83,3 +83,40 @@ func TestKubeconfigAsksDescribeClusterWithoutServer(t *testing.T) {
 		t.Error("a failed describe wrote the kubeconfig")
 	}
 }
+
+// A kubeconfig naming a plugin kubectl cannot find on the PATH is written
+// with a warning that says how to install it; none when it is there.
+func TestKubeconfigWarnsWhenThePluginIsNotOnPath(t *testing.T) {
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "kubeiam"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path string, args ...string) string {
+		t.Helper()
+		kc := filepath.Join(t.TempDir(), "config")
+		_, errOut, code := runKubeconfigCmd(t, map[string]string{"PATH": path},
+			append([]string{"--cluster-name", "prod", "--server", "https://k.example.com", "--kubeconfig", kc}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if _, err := os.Stat(kc); err != nil {
+			t.Fatalf("not written: %v", err)
+		}
+		return errOut
+	}
+	if errOut := write(bin); !strings.Contains(errOut, "warning: kubeiam-token is not on your PATH") || !strings.Contains(errOut, "--command kubeiam") {
+		t.Errorf("kubeiam-token missing: stderr %q, want the warning with the kubeiam fallback", errOut)
+	}
+	if errOut := write(bin, "--command", "kubeiam"); errOut != "" {
+		t.Errorf("kubeiam on the PATH: stderr %q, want none", errOut)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "kubeiam-token"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if errOut := write(bin); errOut != "" {
+		t.Errorf("kubeiam-token on the PATH: stderr %q, want none", errOut)
+	}
+	if errOut := write(t.TempDir(), "--command", "kubeiam"); !strings.Contains(errOut, "warning: kubeiam is not on your PATH") {
+		t.Errorf("kubeiam missing: stderr %q", errOut)
+	}
+}
