@@ -3,10 +3,11 @@ package awsauthedit
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/kubeiam/kubeiam/internal/boundedfile"
 )
 
 // MaxFileSize bounds an aws-auth file read by ReadFile and UpdateFile, as
@@ -19,19 +20,7 @@ const MaxFileSize = 64 << 20
 // ReadFile reads the aws-auth file at path, at most MaxFileSize bytes. A
 // missing file's error satisfies errors.Is(err, fs.ErrNotExist).
 func ReadFile(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > MaxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes: not an aws-auth file", path, MaxFileSize)
-	}
-	return b, nil
+	return boundedfile.Read(path, MaxFileSize, "an aws-auth file")
 }
 
 // newFileMode is the mode of an aws-auth file UpdateFile creates; an

@@ -2,9 +2,10 @@ package certs
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kubeiam/kubeiam/internal/boundedfile"
 )
 
 // File modes for what this package writes: private keys and kubeconfigs are
@@ -80,17 +81,5 @@ const MaxPEMFileSize = 4 << 20
 // MaxPEMFileSize bytes. A missing file's error satisfies
 // errors.Is(err, fs.ErrNotExist).
 func ReadPEMFile(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, MaxPEMFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > MaxPEMFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes: not a PEM file", path, MaxPEMFileSize)
-	}
-	return b, nil
+	return boundedfile.Read(path, MaxPEMFileSize, "a PEM file")
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/kubeiam/kubeiam/internal/authz"
 	"github.com/kubeiam/kubeiam/internal/awsauth"
 	"github.com/kubeiam/kubeiam/internal/awsauthedit"
+	"github.com/kubeiam/kubeiam/internal/boundedfile"
 	"github.com/kubeiam/kubeiam/internal/diag"
 	"github.com/kubeiam/kubeiam/internal/explain"
 	"github.com/kubeiam/kubeiam/internal/identity"
@@ -323,16 +323,7 @@ func readParts(f explainFlags) (explain.Parts, error) {
 const maxInputFile = 16 << 20
 
 func readInput(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, maxInputFile+1))
-	if err == nil && len(b) > maxInputFile {
-		err = fmt.Errorf("%s: larger than %d bytes", path, maxInputFile)
-	}
-	return b, err
+	return boundedfile.Read(path, maxInputFile, "an input file")
 }
 
 // readAWSAuthData reads the data of a ConfigMap, or its data alone, as

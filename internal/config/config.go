@@ -6,10 +6,8 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/kubeiam/kubeiam/internal/access"
 	"github.com/kubeiam/kubeiam/internal/arn"
+	"github.com/kubeiam/kubeiam/internal/boundedfile"
 	"github.com/kubeiam/kubeiam/internal/partition"
 	"github.com/kubeiam/kubeiam/internal/sts"
 )
@@ -191,17 +190,9 @@ func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String()
 // silently falls back to a default.
 func Load(path string) (Server, error) {
 	var c Server
-	fh, err := os.Open(path)
+	data, err := boundedfile.Read(path, maxFileSize, "a kubeiam configuration")
 	if err != nil {
 		return c, fmt.Errorf("read config: %w", err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
-	if err != nil {
-		return c, fmt.Errorf("read config: %w", err)
-	}
-	if len(data) > maxFileSize {
-		return c, fmt.Errorf("config %s: larger than %d bytes: not a kubeiam configuration", path, maxFileSize)
 	}
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
 		return c, fmt.Errorf("config %s: %s", path, decodeMessage(err))
