@@ -187,7 +187,8 @@ func TestExplainRefusesBadInputFilesInWords(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--aws-auth", file("scalar.yaml", "\xff\xfe garbage")}, "want a ConfigMap manifest or a map of data keys, got a YAML scalar"},
+		{[]string{"--aws-auth", file("scalar.yaml", "just garbage")}, "want a ConfigMap manifest or a map of data keys, got a YAML scalar"},
+		{[]string{"--aws-auth", file("utf16.yaml", "\xff\xfe garbage")}, "not UTF-8 text (an invalid byte at offset 0)"},
 		{[]string{"--aws-auth", file("list.yaml", "- a\n- b\n")}, "want a ConfigMap manifest or a map of data keys, got a YAML list"},
 		{[]string{"--aws-auth", file("twice.yaml", "mapUsers: |\n  []\nmapUsers: |\n  - userarn: "+who+"\n    username: x\n    groups: [system:masters]\n")}, "mapUsers"},
 		{[]string{"--aws-auth", file("secret.yaml", "apiVersion: v1\nkind: Secret\ndata: {}\n")}, "not a v1 ConfigMap"},

@@ -37,7 +37,7 @@ func TestAccessCommandsRefuseBadInputBeforeCredentials(t *testing.T) {
 		{"node type for a user", []string{"access-entry", "create", "--principal-arn", "arn:aws:iam::111122223333:user/u", "--type", "EC2_LINUX"},
 			"Access entries of type EC2_LINUX must be for an IAM role, not an IAM user."},
 		{"reserved username", []string{"access-entry", "create", "--principal-arn", role, "--username", "system:x"},
-			"The username system:x is invalid, it cannot start with system:"},
+			"The username must not begin with system:"},
 		{"unknown scope type", []string{"access-policy", "associate", "--principal-arn", role, "--policy-arn", "AmazonEKSViewPolicy", "--scope", "galaxy"},
 			`InvalidParameterException: The specified accessScope is invalid: unknown scope type "galaxy".`},
 		{"namespace scope without namespaces", []string{"access-policy", "associate", "--principal-arn", role, "--policy-arn", "AmazonEKSViewPolicy", "--scope", "namespace"},
