@@ -223,69 +223,21 @@ func TestReplicas(t *testing.T) {
 	t.Run("concurrent creates of one principal through both replicas: exactly one wins", func(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			principal := fmt.Sprintf("arn:aws:iam::%s:role/race-%d", account, i)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			calls := make([]eksCall, 2)
-			for j, api := range []*replicaAPI{apiA, apiB} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					calls[j] = api.createEntry(principal)
-				}()
-			}
-			close(start)
-			wg.Wait()
-			var won, lost int
-			for _, c := range calls {
-				switch {
-				case c.Err == nil && c.Status == http.StatusOK:
-					won++
-				// EKS API reference, CreateAccessEntry errors:
-				// ResourceInUseException (HTTP 409) for an existing entry.
-				case c.Err == nil && c.Status == http.StatusConflict && c.ErrType == "ResourceInUseException":
-					lost++
-				default:
-					t.Errorf("%s: unexpected answer %d %s %v %s", principal, c.Status, c.ErrType, c.Err, c.Body)
-				}
-			}
-			if won != 1 || lost != 1 {
-				t.Errorf("%s: %d creates won and %d got ResourceInUseException, want exactly 1 and 1", principal, won, lost)
-			}
+			calls := raceReplicas([]*replicaAPI{apiA, apiB}, func(_ int, api *replicaAPI) eksCall { return api.createEntry(principal) })
+			// EKS API reference, CreateAccessEntry errors:
+			// ResourceInUseException (HTTP 409) for an existing entry.
+			oneWinsOneLoses(t, principal, calls, http.StatusConflict, "ResourceInUseException")
 		}
 	})
 
 	t.Run("one clientRequestToken, different requests through both replicas: exactly one wins", func(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			token := fmt.Sprintf("replica-token-%d", i)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			calls := make([]eksCall, 2)
-			for j, api := range []*replicaAPI{apiA, apiB} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					body := map[string]any{"principalArn": fmt.Sprintf("arn:aws:iam::%s:role/token-%d-%d", account, i, j), "clientRequestToken": token}
-					<-start
-					calls[j] = api.do(http.MethodPost, "/access-entries", body)
-				}()
-			}
-			close(start)
-			wg.Wait()
-			var won, refused int
-			for _, c := range calls {
-				switch {
-				case c.Err == nil && c.Status == http.StatusOK:
-					won++
-				case c.Err == nil && c.Status == http.StatusBadRequest && c.ErrType == "InvalidRequestException":
-					refused++
-				default:
-					t.Errorf("%s: unexpected answer %d %s %v %s", token, c.Status, c.ErrType, c.Err, c.Body)
-				}
-			}
-			if won != 1 || refused != 1 {
-				t.Errorf("%s: %d creates won and %d were refused, want exactly 1 and 1", token, won, refused)
-			}
+			calls := raceReplicas([]*replicaAPI{apiA, apiB}, func(j int, api *replicaAPI) eksCall {
+				body := map[string]any{"principalArn": fmt.Sprintf("arn:aws:iam::%s:role/token-%d-%d", account, i, j), "clientRequestToken": token}
+				return api.do(http.MethodPost, "/access-entries", body)
+			})
+			oneWinsOneLoses(t, token, calls, http.StatusBadRequest, "InvalidRequestException")
 		}
 	})
 
@@ -426,4 +378,43 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("CreateAccessEntry through the restarted replica A: %v %d %s", c.Err, c.Status, c.Body)
 		}
 	})
+}
+
+// raceReplicas makes one call through each replica at the same instant
+// and returns their answers in the replicas' order.
+func raceReplicas(apis []*replicaAPI, call func(j int, api *replicaAPI) eksCall) []eksCall {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	calls := make([]eksCall, len(apis))
+	for j, api := range apis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			calls[j] = call(j, api)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return calls
+}
+
+// oneWinsOneLoses checks that exactly one call succeeded and exactly one
+// was refused with the given status and EKS error type.
+func oneWinsOneLoses(t *testing.T, what string, calls []eksCall, lostStatus int, lostType string) {
+	t.Helper()
+	var won, lost int
+	for _, c := range calls {
+		switch {
+		case c.Err == nil && c.Status == http.StatusOK:
+			won++
+		case c.Err == nil && c.Status == lostStatus && c.ErrType == lostType:
+			lost++
+		default:
+			t.Errorf("%s: unexpected answer %d %s %v %s", what, c.Status, c.ErrType, c.Err, c.Body)
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Errorf("%s: %d calls won and %d got %s, want exactly 1 and 1", what, won, lost, lostType)
+	}
 }

@@ -29,33 +29,13 @@ func testClusterRace(t *testing.T, open func(t *testing.T) store.Port) {
 	base, err := s.PutCluster(Config(), 0)
 	mustNil(t, err)
 	const writers = 8
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, writers)
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := base
-			c.AuthenticationMode = access.ModeAPI
-			c.CreatorARN = fmt.Sprintf("arn:aws:iam::111122223333:role/Writer%d", i)
-			<-start
-			_, errs[i] = s.PutCluster(c, base.Version)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Fatalf("writers %d and %d both won", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Fatalf("writer %d: %v, want ErrConflict", i, err)
-		}
-	}
+	errs := race(writers, func(i int) func() error {
+		c := base
+		c.AuthenticationMode = access.ModeAPI
+		c.CreatorARN = fmt.Sprintf("arn:aws:iam::111122223333:role/Writer%d", i)
+		return func() error { _, err := s.PutCluster(c, base.Version); return err }
+	})
+	winner := onlyWinner(t, "writers", errs, func(err error) bool { return errors.Is(err, store.ErrConflict) }, "ErrConflict")
 	if winner < 0 {
 		t.Fatal("no writer won")
 	}

@@ -3,7 +3,6 @@ package storetest
 import (
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,38 +59,17 @@ func testCreateTokenRace(t *testing.T, open func(t *testing.T) store.Port) {
 	_, err := s.PutCluster(Config(), 0)
 	mustNil(t, err)
 	const writers = 6
-	race := func(entry func(i int) access.AccessEntry) []error {
-		errs := make([]error, writers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				e := entry(i)
-				<-start
-				errs[i] = s.CreateEntry(e)
-			}()
-		}
-		close(start)
-		wg.Wait()
-		return errs
+	creates := func(entry func(i int) access.AccessEntry) []error {
+		return race(writers, func(i int) func() error {
+			e := entry(i)
+			return func() error { return s.CreateEntry(e) }
+		})
 	}
 
-	errs := race(func(i int) access.AccessEntry {
+	errs := creates(func(i int) access.AccessEntry {
 		return withToken(Entry(t, RoleARN(fmt.Sprintf("Racer%d", i))), "shared")
 	})
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Fatalf("requests %d and %d with one token both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case access.TypeOf(err) != access.InvalidRequestException:
-			t.Fatalf("request %d: %v, want InvalidRequestException", i, err)
-		}
-	}
+	winner := onlyWinner(t, "requests with one token", errs, isInvalidRequest, "InvalidRequestException")
 	if winner < 0 {
 		t.Fatal("no request succeeded")
 	}
@@ -101,7 +79,7 @@ func testCreateTokenRace(t *testing.T, open func(t *testing.T) store.Port) {
 		t.Fatalf("entries %+v, want the winner's (%d) only", page, winner)
 	}
 
-	for i, err := range race(func(int) access.AccessEntry { return withToken(Entry(t, RoleARN("Same"), "g"), "same") }) {
+	for i, err := range creates(func(int) access.AccessEntry { return withToken(Entry(t, RoleARN("Same"), "g"), "same") }) {
 		if err != nil {
 			t.Errorf("the same request, attempt %d: %v", i, err)
 		}
@@ -136,34 +114,19 @@ func testUpdateTokens(t *testing.T, open func(t *testing.T) store.Port) {
 	wantType(t, err, access.InvalidRequestException)
 
 	const writers = 6
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			groups := []string{fmt.Sprintf("g%d", i)}
-			<-start
-			_, errs[i] = s.UpdateEntry(RoleARN("Dev"), access.UpdateEntryRequest{KubernetesGroups: &groups, ClientRequestToken: "u2"}, T0)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Fatalf("updates %d and %d with one token both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case access.TypeOf(err) != access.InvalidRequestException:
-			t.Fatalf("update %d: %v, want InvalidRequestException", i, err)
+	errs := race(writers, func(i int) func() error {
+		groups := []string{fmt.Sprintf("g%d", i)}
+		return func() error {
+			_, err := s.UpdateEntry(RoleARN("Dev"), access.UpdateEntryRequest{KubernetesGroups: &groups, ClientRequestToken: "u2"}, T0)
+			return err
 		}
-	}
+	})
+	winner := onlyWinner(t, "updates with one token", errs, isInvalidRequest, "InvalidRequestException")
 	got, err := s.GetEntry(RoleARN("Dev"))
 	mustNil(t, err)
 	if winner < 0 || !reflect.DeepEqual(got.KubernetesGroups, []string{fmt.Sprintf("g%d", winner)}) {
 		t.Errorf("winner %d, stored groups %v", winner, got.KubernetesGroups)
 	}
 }
+
+func isInvalidRequest(err error) bool { return access.TypeOf(err) == access.InvalidRequestException }
