@@ -19,15 +19,10 @@ import (
 
 // decodeSubjectAccessReview reads a SubjectAccessReview of either served
 // version as a v1 object, keeping the version asked in its TypeMeta.
+// A v1 review, what kubeiam init and the lab configure, is decoded once.
 func decodeSubjectAccessReview(body []byte, out *authzv1.SubjectAccessReview) error {
-	var meta struct {
-		APIVersion string `json:"apiVersion"`
-	}
-	if err := json.Unmarshal(body, &meta); err != nil {
+	if err := json.Unmarshal(body, out); err != nil || out.APIVersion != authzv1beta1.SchemeGroupVersion.String() {
 		return err
-	}
-	if meta.APIVersion != authzv1beta1.SchemeGroupVersion.String() {
-		return json.Unmarshal(body, out)
 	}
 	var in authzv1beta1.SubjectAccessReview
 	if err := json.Unmarshal(body, &in); err != nil {
@@ -40,8 +35,7 @@ func decodeSubjectAccessReview(body []byte, out *authzv1.SubjectAccessReview) er
 // same fields and JSON names in both versions, so they convert through
 // their JSON form; the groups are moved by hand.
 func fromV1beta1(in *authzv1beta1.SubjectAccessReview, out *authzv1.SubjectAccessReview) error {
-	out.TypeMeta = in.TypeMeta
-	out.ObjectMeta = in.ObjectMeta
+	*out = authzv1.SubjectAccessReview{TypeMeta: in.TypeMeta, ObjectMeta: in.ObjectMeta}
 	s := in.Spec
 	out.Spec = authzv1.SubjectAccessReviewSpec{User: s.User, Groups: s.Groups, UID: s.UID}
 	if s.Extra != nil {
