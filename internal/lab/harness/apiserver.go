@@ -45,6 +45,9 @@ type apiServer struct {
 
 	saKeyFile, tokenFile string
 	proc                 *process
+	// defaultWebhookVersions leaves out the webhook version flags, so
+	// kube-apiserver sends its default, v1beta1 (Options).
+	defaultWebhookVersions bool
 }
 
 // prepareAPIServer picks the port and writes the serving certificate, the
@@ -124,16 +127,18 @@ func (a *apiServer) args(etcdURL, authnKubeconfig, authzKubeconfig string) []str
 		// A bare control plane (StartControlPlane): RBAC only.
 		return append(args, "--authorization-mode=RBAC")
 	}
-	return append(args,
+	args = append(args,
 		"--authentication-token-webhook-config-file="+authnKubeconfig,
-		"--authentication-token-webhook-version=v1",
 		"--authentication-token-webhook-cache-ttl=0s",
 		"--authorization-mode=Node,Webhook,RBAC",
 		"--authorization-webhook-config-file="+authzKubeconfig,
-		"--authorization-webhook-version=v1",
 		"--authorization-webhook-cache-authorized-ttl=0s",
 		"--authorization-webhook-cache-unauthorized-ttl=0s",
 	)
+	if a.defaultWebhookVersions {
+		return args
+	}
+	return append(args, "--authentication-token-webhook-version=v1", "--authorization-webhook-version=v1")
 }
 
 // start runs kube-apiserver and waits until /readyz answers ok.

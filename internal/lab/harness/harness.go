@@ -76,6 +76,11 @@ type Options struct {
 	// kube-apiserver is ready, and kubeiam keeps its state in them, with the
 	// admin kubeconfig as its own credentials.
 	CRDDir string
+	// DefaultWebhookVersions starts kube-apiserver without
+	// --authentication-token-webhook-version and
+	// --authorization-webhook-version, as a cluster configured without
+	// them runs: it then sends the v1beta1 reviews, its default.
+	DefaultWebhookVersions bool
 }
 
 // Cluster is a running control plane wired to kubeiam.
@@ -151,6 +156,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
+	api.defaultWebhookVersions = o.DefaultWebhookVersions
 	c.APIServerURL, c.apiCAFile = api.URL, api.TLS.CAFile
 	if err := c.writeServiceKubeconfigs(api); err != nil {
 		return nil, err
